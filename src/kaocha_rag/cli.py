@@ -1,0 +1,284 @@
+"""kaocha-rag command line: a thin layer over the same functions the UI calls.
+
+Contracts that outside checks rely on (keep the shapes): ``chunks FILE --json``,
+``search Q --k 5 --json``, ``search --queries FILE``, ``ask Q --json``,
+``eval retrieval``, ``outline``/``draft``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _questions(path: str) -> list[str]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SystemExit(f"无法读取问题文件 {path}：{exc.strerror or exc}")
+    return [l.strip() for l in lines if l.strip()]
+
+
+def cmd_chunks(a) -> int:
+    from .chunk import chunk_file
+    from .ingest import IngestError
+    from .settings import Settings
+
+    s = Settings()
+    try:
+        docs = chunk_file(a.file, max_tokens=s.chunk_max_tokens, min_tokens=s.chunk_min_tokens,
+                          overlap=s.chunk_overlap_sentences)
+    except IngestError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    out = {"source": Path(a.file).name, "documents": [
+        {"doc_id": d.doc_id, "title": d.title, "duplicate_of": d.duplicate_of,
+         "chunks": [{"chunk_id": c.chunk_id, "section": c.section, "text": c.text, "start": c.start, "end": c.end}
+                    for c in d.chunks]} for d in docs]}
+    if a.json:
+        _print_json(out)
+    else:
+        for d in out["documents"]:
+            dup = f"（与 {d['duplicate_of']} 重复）" if d["duplicate_of"] else ""
+            print(f"# {d['doc_id']} {d['title']}{dup}：{len(d['chunks'])} 段")
+            for c in d["chunks"]:
+                print(f"  [{c['chunk_id']}] {' › '.join(c['section']) or '（正文）'}  {c['text'][:50]}…")
+    return 0
+
+
+def _index():
+    from .index import Index
+
+    return Index()
+
+
+def cmd_ingest(a) -> int:
+    ix = _index()
+    reports = ix.ingest(a.paths, rebuild=a.rebuild)
+    if a.json:
+        _print_json({"files": [r.to_dict() for r in reports], **ix.stats()})
+    else:
+        for r in reports:
+            if r.status == "error":
+                print(f"✗ {r.error}")
+            else:
+                word = {"added": "新增", "updated": "已更新", "unchanged": "未变化，跳过"}[r.status]
+                print(f"✓ {r.source}：{word}，{r.documents} 篇报告，{r.chunks} 段")
+        st = ix.stats()
+        print(f"索引：{st['files']} 个文件，{st['documents']} 篇报告，{st['chunks']} 段（向量模型 {st['embedder']}）")
+    return 1 if reports and all(r.status == "error" for r in reports) else 0
+
+
+def cmd_list(a) -> int:
+    docs = _index().documents()
+    if a.json:
+        _print_json({"documents": docs})
+    else:
+        for d in docs:
+            dup = f"  （与 {d['duplicate_of']} 重复）" if d["duplicate_of"] else ""
+            print(f"{d['doc_id']}\t{d['chunks']} 段\t{d['title']}\t{d['source']}{dup}")
+        if not docs:
+            print("索引是空的：先运行 kaocha-rag ingest corpus/")
+    return 0
+
+
+def cmd_remove(a) -> int:
+    try:
+        removed = _index().remove(a.target)
+    except KeyError as exc:
+        print(exc.args[0], file=sys.stderr)
+        return 2
+    _print_json({"removed": removed}) if a.json else print("已删除：" + "、".join(removed))
+    return 0
+
+
+def cmd_search(a) -> int:
+    from .retrieve import search
+
+    ix = _index()
+    queries = _questions(a.queries) if a.queries else [a.query]
+    if not queries or queries == [None]:
+        print("请给出问题，或用 --queries FILE", file=sys.stderr)
+        return 2
+    filters = {"doc_ids": a.doc or None, "sources": a.source or None}
+    for q in queries:
+        hits = search(q, a.k, index=ix, mode=a.mode, **filters)
+        if a.json:
+            _print_json({"query": q, "hits": [h.to_dict() for h in hits]})
+        else:
+            print(f"问：{q}")
+            for h in hits:
+                print(f"  {h.rank}. [{h.score:.2f}] 《{h.chunk['title']}》{' › '.join(h.chunk['section'])}")
+                print(f"     {h.chunk['text'][:120]}…")
+    return 0
+
+
+def cmd_ask(a) -> int:
+    from .answer import ask
+
+    ix = _index()
+    queries = _questions(a.queries) if a.queries else [a.question]
+    for q in queries:
+        ans = ask(q, index=ix, k=a.k)
+        if a.json:
+            _print_json(ans.to_dict())
+            continue
+        print(ans.answer)
+        if ans.citations:
+            print("\n引用：")
+            for c in ans.citations:
+                print(f"[{c['n']}] 《{c['title']}》{' › '.join(c['section'])}\n    {c['text'][:200]}")
+        for n in ans.notes:
+            print(f"注意：{n}")
+    return 0
+
+
+def cmd_eval(a) -> int:
+    from .evaluate import eval_beir, eval_questions, load_jsonl
+    from .retrieve import search
+
+    if a.beir:
+        res = _eval_beir_dir(a)
+    else:
+        ix = _index()
+        res = eval_questions(load_jsonl(a.questions), lambda q: [h.chunk["text"] for h in search(q, 10, index=ix, mode=a.mode)])
+    if a.json:
+        _print_json(res)
+    else:
+        print(f"Recall@1 {res['recall@1']:.3f}  Recall@5 {res['recall@5']:.3f}  MRR@10 {res['mrr@10']:.3f}  "
+              f"（{res['queries']} 个问题，p50 {res.get('latency_ms_p50')} ms，p95 {res.get('latency_ms_p95')} ms）")
+    return 0
+
+
+def _eval_beir_dir(a) -> dict:
+    """Index a BEIR-style corpus (one passage = one chunk) in a temporary data dir and score it."""
+    import tempfile
+
+    from .bench_corpus import index_passages
+    from .evaluate import eval_beir
+    from .retrieve import search
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ix = index_passages(Path(a.beir) / "corpus.jsonl", Path(tmp))
+        return eval_beir(a.beir, lambda q: [h.chunk["doc_id"] for h in search(q, 10, index=ix, mode=a.mode, dedup=False)])
+
+
+def cmd_outline(a) -> int:
+    from .draft import outline
+
+    regions = [r for r in (a.regions or "").replace("，", ",").split(",") if r.strip()]
+    o = outline(a.topic, index=_index(), regions=regions)
+    _export(o, a)
+    return 0
+
+
+def cmd_draft(a) -> int:
+    from .draft import draft_section
+
+    o = draft_section(a.section, a.topic, index=_index())
+    _export(o, a)
+    return 0
+
+
+def _export(o, a) -> None:
+    from .export import to_docx, to_markdown
+
+    if a.json:
+        _print_json(o.to_dict())
+    else:
+        print(to_markdown(o))
+    if a.docx:
+        to_docx(o, a.docx)
+        print(f"已导出 {a.docx}", file=sys.stderr)
+    if a.md:
+        Path(a.md).write_text(to_markdown(o), encoding="utf-8")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kaocha-rag", description="考察报告问答与起草助手")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("chunks", help="显示一个文件切分出的报告和段落")
+    c.add_argument("file")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_chunks)
+    c = sub.add_parser("ingest", help="把文件或目录加入索引（按内容哈希增量）")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("--rebuild", action="store_true", help="全部重新建索引，并删除未列出的文件")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_ingest)
+    c = sub.add_parser("list", help="列出已索引的报告")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_list)
+    c = sub.add_parser("remove", help="按 doc_id 或文件名删除")
+    c.add_argument("target")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_remove)
+    c = sub.add_parser("search", help="混合检索")
+    c.add_argument("query", nargs="?")
+    c.add_argument("--queries")
+    c.add_argument("--k", type=int, default=5)
+    c.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
+    c.add_argument("--doc", action="append", help="只在该 doc_id 中检索（可重复）")
+    c.add_argument("--source", action="append", help="只在该文件中检索（可重复）")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_search)
+    c = sub.add_parser("ask", help="带引用的回答")
+    c.add_argument("question", nargs="?")
+    c.add_argument("--queries")
+    c.add_argument("--k", type=int, default=None)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_ask)
+    c = sub.add_parser("eval", help="评测")
+    c.add_argument("what", choices=("retrieval",))
+    g = c.add_mutually_exclusive_group(required=True)
+    g.add_argument("--questions")
+    g.add_argument("--beir")
+    c.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(fn=cmd_eval)
+    for name, fn, helptext in (("outline", cmd_outline, "生成报告提纲"), ("draft", cmd_draft, "起草一个部分")):
+        c = sub.add_parser(name, help=helptext)
+        if name == "outline":
+            c.add_argument("topic")
+            c.add_argument("--regions", default="")
+        else:
+            c.add_argument("--section", required=True)
+            c.add_argument("--topic", required=True)
+        c.add_argument("--json", action="store_true")
+        c.add_argument("--docx")
+        c.add_argument("--md")
+        c.set_defaults(fn=fn)
+    return p
+
+
+def main(argv=None) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.cmd == "search" and not args.query and not args.queries:
+        print("请给出问题，或用 --queries FILE", file=sys.stderr)
+        return 2
+    if args.cmd == "ask" and not args.question and not args.queries:
+        print("请给出问题，或用 --queries FILE", file=sys.stderr)
+        return 2
+    from .store import StoreUnavailable
+
+    try:
+        return args.fn(args) or 0
+    except StoreUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
