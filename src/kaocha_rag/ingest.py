@@ -99,7 +99,7 @@ def decode_bytes(data: bytes, name: str = "文件") -> tuple[str, str]:
     raise IngestError(f"{name}：无法识别文字编码（已尝试 {'、'.join(tried)}）")
 
 
-_PRINTABLE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\x20-\x7e\n\t\u00a0-\u00ff]")
+_PRINTABLE = re.compile(r"[\u3400-\u4dbf\U00020000-\U0003134f\u2460-\u24ff\u2150-\u218f\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\x20-\x7e\n\t\u00a0-\u00ff]")
 
 
 def _looks_like_text(text: str) -> bool:

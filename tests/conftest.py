@@ -1,0 +1,50 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+SEEDS = {p.name: p for p in sorted(CORPUS.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def settings_factory(tmp_path_factory):
+    from kaocha_rag.settings import Settings
+
+    def make(**kw):
+        kw.setdefault("data_dir", tmp_path_factory.mktemp("data"))
+        return Settings(**kw)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def corpus_index(settings_factory):
+    """The real index of corpus/ with the real bundled embedder, built once per session."""
+    from kaocha_rag.index import Index
+
+    ix = Index(settings_factory())
+    reports = ix.ingest([CORPUS])
+    assert all(r.status == "added" for r in reports), reports
+    return ix
+
+
+@pytest.fixture()
+def fresh_index(settings_factory, corpus_index):
+    """An empty index sharing the loaded embedder (models load once per session)."""
+    from kaocha_rag.index import Index
+
+    return Index(settings_factory(), embedder=corpus_index.embedder)
+
+
+def dev_qa():
+    from kaocha_rag.evaluate import load_jsonl
+
+    return load_jsonl(SHARED / "eval" / "dev_qa.jsonl")
