@@ -104,7 +104,8 @@ def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
         return q
     prev = history[-1][0]
     subject = re.sub(r"^(?:那么?|还有|另外)|呢?[？?]?$", "", q).strip("，, ")
-    if subject and re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}", subject):
+    asks_about_other = bool(re.match(r"^(?:那么?|还有|另外)", q) or re.search(r"呢[？?]?$", q))
+    if asks_about_other and subject and re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}", subject):
         import jieba.posseg as pseg
 
         places = [w.word for w in pseg.cut(prev) if w.flag in ("ns", "nt", "nr", "nz")]
