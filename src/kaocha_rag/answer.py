@@ -167,6 +167,20 @@ def extractive(question: str, hits: list[Hit], index: Index, max_sentences: int 
     return "\n".join(parts), used
 
 
+def answer_sentence(question: str, hit: Hit, index: Index, rank: int = 0) -> str:
+    """The rank-th sentence of one passage that best matches the question (for drafting)."""
+    bm25, _ = index.keyword()
+    weight = {t: float(bm25.idf[bm25.vocab[t]]) for t in set(tokenize(question)) if t in bm25.vocab}
+    from .chunk import match_heading
+
+    # A bare heading ("三是管理精细有温度。") says what, not how: prefer body sentences.
+    sents = [s for s in sentences(hit.chunk["text"]) if len(s) >= 8 and not (len(s) < 30 and match_heading(s))]
+    if not sents:
+        return hit.chunk["text"][:120]
+    ranked = sorted(sents, key=lambda s: -sum(w for t, w in weight.items() if t in set(tokenize(s))))
+    return ranked[rank] if rank < len(ranked) else ""
+
+
 # -- token budget -------------------------------------------------------------------------------
 def pack(hits: list[Hit], settings: Settings, fixed: str) -> tuple[list[Hit], list[Hit]]:
     """Passages that fit the context window (keeping room for the answer), and those left out."""
