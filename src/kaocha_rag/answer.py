@@ -57,7 +57,6 @@ def citation_dict(n: int, hit: Hit) -> dict:
 
 def missing_names(question: str, index: Index) -> list[str]:
     """Words of the question that name something no report mentions ("苏州工业园区", "雄安")."""
-    _, chunks = index.keyword()
     vocab = index.keyword()[0].vocab
     out = []
     for w in _jieba().lcut(normalize(question)):
@@ -231,10 +230,7 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         return
     notes = []
     if model is None:
-        try:
-            model = llm_mod.chat_model(settings)
-        except Exception as exc:
-            notes.append(str(exc))
+        model = llm_mod.configured_model(settings, notes)
     mode = "llm" if model is not None else "extractive"
     q = standalone_question(question, history or [], settings, model)
     hits = search(q, k or settings.top_k, index=index, doc_ids=doc_ids)
@@ -265,7 +261,6 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
                 a.seconds = time.perf_counter() - t0
                 yield a.answer, a
                 return
-            ok_hits = kept
     text, used = extractive(q, hits, index)
     cited = [hits[i] for i in used]
     a = Answer(question, text, bool(cited), "extractive", [citation_dict(n, h) for n, h in enumerate(cited, 1)],

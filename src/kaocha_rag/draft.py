@@ -117,10 +117,7 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
         return Outline(title, [], [], False, [f"资料中没有找到关于“{topic}”的内容（{reason}），无法起草。"])
     notes = []
     if model is None:
-        try:
-            model = llm_mod.chat_model(settings)
-        except Exception as exc:
-            notes.append(str(exc))
+        model = llm_mod.configured_model(settings, notes)
     if model is not None:
         kept, _ = pack(hits, settings, section + topic)
         try:

@@ -31,6 +31,15 @@ def chat_model(settings: Settings):
                       temperature=settings.llm_temperature, max_tokens=settings.answer_tokens)
 
 
+def configured_model(settings: Settings, notes: list[str]):
+    """The configured chat model, or None; a configuration error is added to ``notes``."""
+    try:
+        return chat_model(settings)
+    except Exception as exc:
+        notes.append(str(exc))
+        return None
+
+
 def describe_error(exc: Exception) -> str:
     name = type(exc).__name__
     text = str(exc)

@@ -61,9 +61,11 @@ def search(query: str, k: int = 5, *, index: Index, doc_ids: list[str] | None = 
         return []
     allowed = np.ones(len(chunks), dtype=bool)
     if doc_ids:
-        allowed &= np.array([c["doc_id"] in set(doc_ids) for c in chunks])
+        wanted = set(doc_ids)
+        allowed &= np.array([c["doc_id"] in wanted for c in chunks])
     if sources:
-        allowed &= np.array([c["source"] in set(sources) for c in chunks])
+        wanted = set(sources)
+        allowed &= np.array([c["source"] in wanted for c in chunks])
     pos = {c["vec_id"]: i for i, c in enumerate(chunks)}
 
     dense = np.zeros(len(chunks), dtype=np.float32)
