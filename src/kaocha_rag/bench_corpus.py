@@ -13,7 +13,7 @@ import numpy as np
 from .chunk import Chunk, Document
 from .clean import normalize
 from .evaluate import load_jsonl
-from .index import Index, passage_for_embedding
+from .index import Index
 from .settings import Settings
 
 
@@ -31,7 +31,7 @@ def index_passages(corpus: Path, data_dir: Path, settings: Settings | None = Non
     vec_ids = {c.chunk_id: f"{c.chunk_id}@{c.hash}" for c in chunks}
     vecs = []
     for i in range(0, len(chunks), batch):
-        vecs.append(ix.embedder.embed_passages([passage_for_embedding(c.title, c.section, c.text) for c in chunks[i:i + batch]]))
+        vecs.append(ix.embedder.embed_passages([ix.embed_text(c.title, c.section, c.text) for c in chunks[i:i + batch]]))
     ix.store.upsert([vec_ids[c.chunk_id] for c in chunks], np.vstack(vecs),
                     [{"doc_id": c.doc_id, "source": c.source, "chunk_id": c.chunk_id} for c in chunks])
     ix.manifest.replace_file(corpus.name, "bench", 0, str(corpus), "utf-8", docs, vec_ids)

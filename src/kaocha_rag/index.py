@@ -71,12 +71,14 @@ class Index:
     @property
     def store(self) -> VectorStore:
         if self._store is None:
-            self._store = ChromaStore(self.settings, f"{self.settings.collection}-{self.embedder.name}")
+            # Vectors made with and without the heading prefix must never mix: separate collections.
+            plain = "" if self.settings.embed_headings else "-plain"
+            self._store = ChromaStore(self.settings, f"{self.settings.collection}-{self.embedder.name}{plain}")
         return self._store
 
     def _settings_key(self) -> str:
         s = self.settings
-        return f"{self.embedder.name}|{s.chunk_max_tokens}|{s.chunk_min_tokens}|{s.chunk_overlap_sentences}|{CHUNKER_VERSION}"
+        return f"{self.embedder.name}|{s.chunk_max_tokens}|{s.chunk_min_tokens}|{s.chunk_overlap_sentences}|{CHUNKER_VERSION}|h{int(s.embed_headings)}"
 
     # -- writing ------------------------------------------------------------------------------
     def ingest(self, paths, *, rebuild: bool = False, progress: Progress | None = None,
@@ -125,7 +127,7 @@ class Index:
         before = self.manifest.vec_ids(name)
         new = [c for c in chunks if vec_ids[c.chunk_id] not in before]
         if new:
-            vectors = self._embed([passage_for_embedding(c.title, c.section, c.text) for c in new], name)
+            vectors = self._embed([self.embed_text(c.title, c.section, c.text) for c in new], name)
             self.store.upsert([vec_ids[c.chunk_id] for c in new], vectors,
                               [{"doc_id": c.doc_id, "source": c.source, "chunk_id": c.chunk_id} for c in new])
         self.manifest.replace_file(name, key, len(raw.text), str(path), raw.encoding, docs, vec_ids)
@@ -133,6 +135,9 @@ class Index:
         if stale:
             self.store.delete(sorted(stale))
         return FileReport(name, "updated" if old else "added", len(docs), len(chunks), titles=[d.title for d in docs])
+
+    def embed_text(self, title: str, section: list[str], text: str) -> str:
+        return passage_for_embedding(title, section, text) if self.settings.embed_headings else text
 
     def _embed(self, texts: list[str], name: str) -> np.ndarray:
         out, t0, batch = [], time.time(), 16
@@ -185,11 +190,9 @@ class Index:
             if self._kw is None or self._kw[0] != gen:
                 chunks = self.manifest.chunks()
                 # Title and heading path are indexed with the text: "第一篇报告中…" finds 第一篇's passages.
-                texts = [passage_for_embedding(c["title"], c["section"], c["norm"]) for c in chunks]
-                self._kw = (gen, BM25(texts, self.keyword_mode), chunks)
+                texts = [self.embed_text(c["title"], c["section"], c["norm"]) for c in chunks]
+                self._kw = (gen, BM25(texts, self.settings.keyword_tokenizer), chunks)
             return self._kw[1], self._kw[2]
-
-    keyword_mode = "bigram"  # measured against "jieba" and "both" in BENCHMARKS.md
 
     def chunk(self, chunk_id: str) -> dict | None:
         rows = self.manifest.chunks("WHERE chunk_id=?", (chunk_id,))

