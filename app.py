@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent / "src"))
 
 from kaocha_rag.index import Index  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
-from kaocha_rag.ui import build  # noqa: E402
+from kaocha_rag.ui import build, launch_kwargs  # noqa: E402
 
 
 def main():
@@ -27,7 +27,8 @@ def main():
     demo = build(index)
     auth = tuple(settings.auth.split(":", 1)) if ":" in settings.auth else None
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), auth=auth, theme="soft")
+                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), auth=auth,
+                auth_message="请输入账号和密码" if auth else None, **launch_kwargs())
 
 
 if __name__ == "__main__":

