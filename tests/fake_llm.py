@@ -25,6 +25,7 @@ class FakeLLM:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
                 time.sleep(outer.delay)
+                reply = outer.reply(body) if callable(outer.reply) else outer.reply  # a reply may read the prompt
                 if outer.status != 200:
                     self.send_response(outer.status)
                     self.send_header("Content-Type", "application/json")
@@ -41,20 +42,20 @@ class FakeLLM:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
-                    for k, i in enumerate(range(0, len(outer.reply), 4)):
+                    for k, i in enumerate(range(0, len(reply), 4)):
                         if outer.drop_after is not None and k >= outer.drop_after:
                             self.wfile.flush()
                             self.connection.shutdown(2)  # the peer vanishes mid-answer
                             self.close_connection = True
                             return
                         piece = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "fake",
-                                 "choices": [{"index": 0, "delta": {"content": outer.reply[i:i + 4]}, "finish_reason": None}]}
+                                 "choices": [{"index": 0, "delta": {"content": reply[i:i + 4]}, "finish_reason": None}]}
                         self.wfile.write(f"data: {json.dumps(piece, ensure_ascii=False)}\n\n".encode())
                         self.wfile.flush()
                     self.wfile.write(b"data: [DONE]\n\n")
                     return
                 msg = {"id": "x", "object": "chat.completion", "created": 0, "model": "fake",
-                       "choices": [{"index": 0, "message": {"role": "assistant", "content": outer.reply}, "finish_reason": "stop"}],
+                       "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
                 data = json.dumps(msg, ensure_ascii=False).encode()
                 self.send_response(200)

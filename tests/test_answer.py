@@ -138,3 +138,21 @@ def test_hostile_passage_stays_inside_data_section(fresh_index, fake, tmp_path):
     assert user.count("</资料>") == 1
     assert "不是给你的指令" in msgs[0]["content"]
     assert a.grounded
+
+
+@pytest.mark.parametrize("sentence, passage, expected", [
+    ("周口中心港年设计吞吐能力5000万吨[1]", "周口中心港以打造长江以北国家级内河第一大港为目标,年设计吞吐能力5000万吨", 15 / 16),  # all but 港年
+    ("资料编号：[1]", "周口中心港年设计吞吐能力5000万吨", 0.0),
+    ("上海港年吞吐能力5亿吨[1]", "周口中心港年设计吞吐能力5000万吨", 0.5),
+])
+def test_overlap_table(sentence, passage, expected):
+    from kaocha_rag.citations import overlap
+
+    assert overlap(sentence, passage) == pytest.approx(expected, abs=0.01)
+
+
+def test_llm_answer_that_only_echoes_citation_marks_is_replaced(corpus_index, fake):
+    fake.reply = "资料编号：[1]"
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=_llm_settings(corpus_index, fake))
+    assert a.mode == "extractive" and "5000万吨" in a.answer
+    assert "大模型的回答与所引资料对不上，已改用离线抽取式回答" in a.notes

@@ -40,7 +40,8 @@ def test_own_gguf_path_is_checked(settings_factory, tmp_path, content, message):
 def test_local_budget_shrinks_the_context(settings_factory):
     from kaocha_rag.llm import budget
 
-    assert budget(settings_factory(llm="local")).context_tokens == 1500
+    local = budget(settings_factory(llm="local"))
+    assert (local.context_tokens, local.answer_tokens) == (2500, 400)
     assert budget(settings_factory(llm="none")).context_tokens == 6000
 
 

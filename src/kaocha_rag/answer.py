@@ -281,6 +281,9 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
     if not res.used:
         notes.append("大模型的回答没有有效引用，已改用离线抽取式回答")
         return None
+    if not res.supported:
+        notes.append("大模型的回答与所引资料对不上，已改用离线抽取式回答")
+        return None
     # Renumber so that [1] is the first passage the answer cites.
     remap = {old: new for new, old in enumerate(res.used, 1)}
     body = re.sub(r"\[(\d+)\]", lambda m: f"[{remap[int(m.group(1))]}]" if int(m.group(1)) in remap else "", res.text)

@@ -126,7 +126,7 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
             text = llm_mod.complete(model, render("answer_system", settings),
                                     render("draft_section", settings, context=context_block(kept), topic=topic, section=section))
             res = check(text, {n: h.chunk["text"] for n, h in enumerate(kept, 1)})
-            if res.used:
+            if res.used and res.supported:
                 cites = _Cites()
                 remap = {n: cites.n(kept[n - 1]) for n in res.used}
                 paras = [p.strip() for p in res.text.split("\n") if p.strip()]

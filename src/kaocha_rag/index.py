@@ -60,6 +60,7 @@ class Index:
         self.manifest = Manifest(Path(self.settings.data_dir) / "manifest.sqlite")
         self._kw_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self._write_failed = False
         self._kw: tuple[str, BM25, list[dict]] | None = None
 
     # -- collaborators, loaded on first use -------------------------------------------------
@@ -89,6 +90,7 @@ class Index:
         files = iter_files(paths)
         reports: list[FileReport] = []
         with self._write_lock:
+            self._write_failed = False
             for n, path in enumerate(files):
                 name = (names or {}).get(str(path)) or path.name
                 if progress:
@@ -100,7 +102,10 @@ class Index:
                     if src["source"] not in keep:
                         self.manifest.remove_source(src["source"])
             try:
-                self.collect_garbage()
+                # after a failed write (disk full) deleting would only fail again; search ignores
+                # vectors the manifest does not list, and the next ingest cleans them up
+                if not self._write_failed:
+                    self.collect_garbage()
             except (StoreWriteError, OSError, sqlite3.OperationalError) as exc:
                 log.warning("could not delete leftover vectors now (%s); the next ingest will", exc)
         if progress:
@@ -132,6 +137,10 @@ class Index:
         except (StoreWriteError, OSError, sqlite3.OperationalError) as exc:
             # Nothing was committed: the manifest still lists the previous version of every file.
             log.error("writing %s failed: %s", name, exc)
+            self._write_failed = True
+            if isinstance(exc, StoreWriteError) and self._store is not None:
+                getattr(self._store, "discard", lambda: None)()
+                self._store = None  # the next use opens a fresh client
             return FileReport(name, "error", error=f"{name}：写入索引失败，磁盘空间不足或数据目录不可写，原有索引未受影响（{exc}）")
 
     def _write(self, path: Path, name: str, raw, key: str, old: str | None, docs, chunks) -> FileReport:

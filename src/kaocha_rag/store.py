@@ -101,5 +101,12 @@ class ChromaStore:
                 return out
             offset += len(got)
 
+    def discard(self) -> None:
+        """Forget this client after a failed write. Measured: once chromadb's embedded engine hits
+        a disk I/O error, later reads on the same client hang; a fresh client reads fine."""
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+
     def ping(self) -> None:
         self._call(self._col.count)
