@@ -139,8 +139,8 @@ def main() -> None:
         t.join()
     wall = time.time() - t0
     lat = np.array(out["lat"]) * 1000
-    print(f"| users | seconds | answers | answers/s | p50 ms | p95 ms | errors | mixed histories | uploads "
-          f"| upload p50 s | app peak RSS MB |")
+    print("| users | seconds | answers | answers/s | p50 ms | p95 ms | errors | mixed histories | uploads "
+          "| upload p50 s | app peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {a.users} | {wall:.0f} | {len(lat)} | {len(lat) / wall:.1f} | {np.percentile(lat, 50):.0f} "
           f"| {np.percentile(lat, 95):.0f} | {len(out['errors'])} | {out['mixed']} | {len(out['ingest_lat'])} "

@@ -1,5 +1,4 @@
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -42,6 +41,16 @@ def fresh_index(settings_factory, corpus_index):
     from kaocha_rag.index import Index
 
     return Index(settings_factory(), embedder=corpus_index.embedder)
+
+
+@pytest.fixture()
+def fake():
+    """A recording OpenAI-compatible server (tests/fake_llm.py): the only fake in the suite."""
+    from fake_llm import FakeLLM
+
+    f = FakeLLM()
+    yield f
+    f.close()
 
 
 def dev_qa():

@@ -2,10 +2,9 @@ import pytest
 
 from kaocha_rag.answer import ask, rewrite_rule
 from kaocha_rag.citations import check, number_supported
-from kaocha_rag.evaluate import relevant, squash
+from kaocha_rag.evaluate import relevant
 
 from conftest import dev_qa
-from fake_llm import FakeLLM
 
 
 def test_offline_answers_cite_evidence_and_refuse_none(corpus_index):
@@ -63,13 +62,6 @@ def test_citation_check_drops_invalid_and_reports():
     assert res.invalid == [9] and res.used == [1]
     assert res.uncited == ["开通了80条航线。", "这句话没有出处。"]
     assert "[9]" not in res.text and "80条" in res.unsupported
-
-
-@pytest.fixture()
-def fake():
-    f = FakeLLM()
-    yield f
-    f.close()
 
 
 def _llm_settings(corpus_index, fake, **kw):

@@ -1,7 +1,6 @@
 """API tests: every event of the app through gradio_client against a real launched server."""
 import pytest
 
-from fake_llm import FakeLLM
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +18,6 @@ def client(app):
     from gradio_client import Client
 
     return Client(app, verbose=False)  # one client = one browser session
-
-
-@pytest.fixture()
-def fake():
-    f = FakeLLM()
-    yield f
-    f.close()
 
 
 def text(msg) -> str:

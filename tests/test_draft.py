@@ -58,33 +58,27 @@ def _fake_model(fake):
     return chat_model(s)
 
 
-def test_llm_draft_is_checked_like_an_answer(corpus_index):
-    from fake_llm import FakeLLM
-
+def test_llm_draft_is_checked_like_an_answer(corpus_index, fake):
     from kaocha_rag.draft import draft_section, merge_section
 
-    fake = FakeLLM()
-    try:
-        def reply(body):  # cites whichever passage the prompt numbered as the 周口港 one
-            prompt = body["messages"][-1]["content"]
-            n = re.search(r"\[(\d+)\] 《[^\n]*\n[^\[]*年设计吞吐能力5000万吨", prompt).group(1)
-            return (f"（一）以港兴城。周口中心港年设计吞吐能力5000万吨[{n}]。\n"
-                    f"（二）开放合作。已开通国际集装箱航线80条[{n}][17]。")
+    def reply(body):  # cites whichever passage the prompt numbered as the 周口港 one
+        prompt = body["messages"][-1]["content"]
+        n = re.search(r"\[(\d+)\] 《[^\n]*\n[^\[]*年设计吞吐能力5000万吨", prompt).group(1)
+        return (f"（一）以港兴城。周口中心港年设计吞吐能力5000万吨[{n}]。\n"
+                f"（二）开放合作。已开通国际集装箱航线80条[{n}][17]。")
 
-        fake.reply = reply
-        part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(fake))
-        prompt = fake.requests[-1]["body"]["messages"][-1]["content"]
-        assert "港口建设" in prompt and "主要做法与经验" in prompt and "<资料>" in prompt
-        assert [p["citations"] for p in part.sections[0]["points"]] == [[1], [1]]
-        assert "[17]" not in part.sections[0]["points"][1]["text"]  # only passages in the prompt can be cited
-        assert any("80条" in n for n in part.notes)  # the invented number is reported
-        cited = part.citations[0]["text"]
-        assert "5000万吨" in cited
-        merged = merge_section(outline("港口建设", index=corpus_index), part)
-        body = [s for s in merged.sections if s["heading"].endswith("主要做法与经验")][0]
-        assert body["points"][0]["text"].startswith("（一）以港兴城")
-        fake.reply = "资料编号：[1]"  # says nothing: the offline draft takes over, with a note
-        part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(fake))
-        assert "大模型的稿子没有有效引用，已改用离线拼写" in part.notes and part.sections[0]["points"]
-    finally:
-        fake.close()
+    fake.reply = reply
+    part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(fake))
+    prompt = fake.requests[-1]["body"]["messages"][-1]["content"]
+    assert "港口建设" in prompt and "主要做法与经验" in prompt and "<资料>" in prompt
+    assert [p["citations"] for p in part.sections[0]["points"]] == [[1], [1]]
+    assert "[17]" not in part.sections[0]["points"][1]["text"]  # only passages in the prompt can be cited
+    assert any("80条" in n for n in part.notes)  # the invented number is reported
+    cited = part.citations[0]["text"]
+    assert "5000万吨" in cited
+    merged = merge_section(outline("港口建设", index=corpus_index), part)
+    body = [s for s in merged.sections if s["heading"].endswith("主要做法与经验")][0]
+    assert body["points"][0]["text"].startswith("（一）以港兴城")
+    fake.reply = "资料编号：[1]"  # says nothing: the offline draft takes over, with a note
+    part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(fake))
+    assert "大模型的稿子没有有效引用，已改用离线拼写" in part.notes and part.sections[0]["points"]

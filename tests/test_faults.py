@@ -14,16 +14,8 @@ from kaocha_rag.retrieve import search
 
 from chroma_server import ChromaServer
 from conftest import ROOT
-from fake_llm import FakeLLM
 
 Q = "周口港的吞吐能力是多少？"
-
-
-@pytest.fixture()
-def fake():
-    f = FakeLLM()
-    yield f
-    f.close()
 
 
 def _llm(corpus_index, fake, **kw):

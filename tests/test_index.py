@@ -5,7 +5,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from kaocha_rag.evaluate import relevant
 from kaocha_rag.retrieve import search

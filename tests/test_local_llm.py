@@ -41,7 +41,7 @@ def test_local_budget_shrinks_the_context(settings_factory):
     from kaocha_rag.llm import budget
 
     local = budget(settings_factory(llm="local"))
-    assert (local.context_tokens, local.answer_tokens) == (2500, 400)
+    assert (local.context_tokens, local.answer_tokens) == (1800, 400)
     assert budget(settings_factory(llm="none")).context_tokens == 6000
 
 

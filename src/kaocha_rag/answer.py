@@ -118,7 +118,8 @@ def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
 def standalone_question(question: str, history, settings: Settings, model) -> str:
     if not history:
         return question
-    if model is not None:
+    # a 0.5B local model rewrites follow-ups worse than the rule, and costs seconds per call
+    if model is not None and settings.llm != "local":
         hist = "\n".join(f"用户：{u}\n助手：{a[:200]}" for u, a in history[-3:])
         try:
             out = llm_mod.complete(model, "", render("rewrite", settings, history=hist, question=question)).strip()

@@ -143,7 +143,7 @@ def cmd_ask(a) -> int:
 
 
 def cmd_eval(a) -> int:
-    from .evaluate import eval_beir, eval_questions, load_jsonl
+    from .evaluate import eval_questions, load_jsonl
     from .retrieve import search
 
     if a.beir:

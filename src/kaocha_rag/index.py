@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from .chunk import Document, chunk_text
+from .chunk import chunk_text
 from .embed import Embedder, get_embedder
 from .ingest import IngestError, iter_files, read_file
 from .keyword import BM25

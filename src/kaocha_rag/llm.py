@@ -34,7 +34,7 @@ def chat_model(settings: Settings):
 def budget(settings: Settings) -> Settings:
     """A local model reads its prompt at ~220 tokens/s on 2 cores: give it a smaller context."""
     if settings.llm == "local" and settings.context_tokens > settings.local_context_tokens:
-        # answers from a 0.5B model are short; 400 tokens leaves room for ~4 passages in 2500
+        # answers from a 0.5B model are short; 400 tokens leaves room for ~3 passages in 1800
         return settings.model_copy(update={"context_tokens": settings.local_context_tokens,
                                            "answer_tokens": min(settings.answer_tokens, 400)})
     return settings

@@ -16,6 +16,11 @@ REQUIRED = {
     "answer_user": {"context", "question"},
     "rewrite": {"history", "question"},
     "draft_section": {"context", "topic", "section"},
+    # Small local models (Qwen2.5-0.5B) answer "资料编号：1" to the full rule list; a short
+    # prompt with the expected format gets "周口港的吞吐能力是5000万吨。[1]" (BENCHMARKS.md).
+    "answer_system_local": set(),
+    "answer_user_local": {"context", "question"},
+    "draft_section_local": {"context", "topic", "section"},
 }
 
 
@@ -47,4 +52,8 @@ def load_prompt(name: str, settings: Settings | None = None) -> str:
 
 
 def render(name: str, settings: Settings | None = None, **values) -> str:
+    """The prompt ``name``; with the local LLM selected, its ``_local`` variant where one exists."""
+    settings = settings or Settings()
+    if settings.llm == "local" and f"{name}_local" in REQUIRED:
+        name = f"{name}_local"
     return load_prompt(name, settings).format(**values)

