@@ -170,3 +170,14 @@ def test_auth_required_when_configured(corpus_index):
         assert "5000万吨" in text(chat[-1])
     finally:
         demo.close()
+
+
+@pytest.mark.parametrize("question", [
+    "", "   ", "？？？！！。。", "😀🎉🚀", "What is the throughput of 周口港 port?",
+    "'; DROP TABLE chunks; --", "<img src=x onerror=alert(1)>**粗体**[链接](http://evil)", "问" * 100_000,
+])
+def test_odd_questions_never_crash_or_render_markup(client, question):
+    chat, _, sources = client.predict(question, [], api_name="/ask")
+    shown = str(chat) + sources
+    assert "<img" not in shown and "<script" not in shown and "](http://evil)" not in shown
+    assert text(chat[-1])  # always an answer, a refusal or "请输入一个问题"

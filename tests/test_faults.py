@@ -154,3 +154,22 @@ def test_app_reports_store_down_and_recovers(settings_factory, corpus_index, tmp
         if demo:
             demo.close()
         srv.stop()
+
+
+def test_ten_thousand_tiny_files(fresh_index, tmp_path):
+    """10,000 files of which 9,990 hold nothing after cleaning: each gets its message, the ten
+    real ones go in, and the manifest and vector store agree afterwards."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(9990):
+        (folder / f"空{i:05d}.txt").write_text("。\n" if i % 2 else "", encoding="utf-8")
+    for i in range(10):
+        (folder / f"实{i}.txt").write_text(f"赴{i}号地考察报告\n一、基本情况\n{i}号地建成便民驿站{i + 3}个。", encoding="utf-8")
+    reports = fresh_index.ingest([folder])
+    assert len(reports) == 10_000
+    assert sum(r.status == "added" for r in reports) == 10
+    bad = [r for r in reports if r.status == "error"]
+    assert len(bad) == 9990 and all(r.error.startswith(r.source) for r in bad)
+    assert {r.error.split("：", 1)[1] for r in bad} <= {"文件是空的", "清理后没有正文内容"}, {r.error for r in bad[:3]}
+    assert len(fresh_index.documents()) == 10
+    assert fresh_index.store.ids() == fresh_index.manifest.vec_ids()

@@ -60,7 +60,8 @@ def test_chunks_lie_inside_the_text_and_cover_the_body(raw):
     titles = [re.sub(r"\s", "", d.title) for d in docs]
     # the only cleaned characters no chunk holds are the reports' own title lines
     for line, uncovered in _uncovered_lines(m, covered):
-        assert any(uncovered in t or t in uncovered for t in titles), (line, titles)
+        if re.search(r"\w", uncovered):  # punctuation-only passages are dropped on purpose
+            assert any(uncovered in t or t in uncovered for t in titles), (line, titles)
 
 
 def _uncovered_lines(m, covered):

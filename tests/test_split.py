@@ -99,3 +99,13 @@ def test_cli_chunks_json_shape():
     raw = SEEDS["003_b7bc17034cca5bf0.txt"].read_text(encoding="utf-8")
     c = doc["chunks"][1]
     assert raw[c["start"]:c["end"]] == c["text"]
+
+
+@pytest.mark.parametrize("text, title", [
+    ("各位代表：\n现在，我代表国务院，向大会报告政府工作。\n一、过去一年工作回顾\n过去一年……", "gwr_001_2025"),
+    ("关于赴洛阳考察的报告\n一、基本情况\n洛阳……", "关于赴洛阳考察的报告"),
+])
+def test_salutation_is_not_a_title(text, title):
+    from kaocha_rag.chunk import chunk_text
+
+    assert [d.title for d in chunk_text(text, "gwr_001_2025.txt")] == [title]

@@ -186,8 +186,8 @@ def chunk_text(raw_text: str, source: str, *, max_tokens: int = 420, min_tokens:
         for path, i, j in chunk_spans(m.text, span.body_start, span.end, max_tokens=max_tokens,
                                       min_tokens=min_tokens, overlap=overlap):
             i, j = _strip_span(m.text, i, j)
-            if i >= j:
-                continue
+            if i >= j or not re.search(r"\w", m.text[i:j]):
+                continue  # nothing but punctuation ("。"): not a passage anyone can search for
             text = m.text[i:j]
             norm = normalize(text)
             s, e = m.span(i, j)

@@ -149,6 +149,9 @@ def remove_stray_spaces(m: Mapped) -> Mapped:
 _SHORT_LINE = re.compile(r"[^\n。，,；;：:！？!?]{1,12}")
 
 
+_HEADING_START = re.compile(rf"(?:[{NUM_ZH}]{{1,3}}[、是]|[（(][{NUM_ZH}\d]{{1,3}}[）)]|第[{NUM_ZH}\d]{{1,3}}[篇章部分]|\d{{1,2}}[、.．](?!\d))")
+
+
 def join_broken_title(m: Mapped) -> Mapped:
     """Seed 003 opens with "2023" / "年赴鲁苏六县" / "市区" / "城市建设" / "考察报告"."""
     lead = len(m.text) - len(m.text.lstrip())
@@ -157,8 +160,8 @@ def join_broken_title(m: Mapped) -> Mapped:
         end = m.text.find("\n", pos)
         end = len(m.text) if end < 0 else end
         line = m.text[pos:end]
-        if not _SHORT_LINE.fullmatch(line.strip()) or len(lines) >= 8:
-            break
+        if not _SHORT_LINE.fullmatch(line.strip()) or len(lines) >= 8 or _HEADING_START.match(line.strip()):
+            break  # a numbered heading ("一、基本情况") starts the body, it is never part of the title
         lines.append((pos, end))
         pos = end + 1
     if len(lines) < 3:

@@ -29,7 +29,7 @@ from .store import ChromaStore, StoreWriteError, VectorStore
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 # Bump when cleaning, splitting or chunking changes: every file is then re-chunked.
-CHUNKER_VERSION = "c2"
+CHUNKER_VERSION = "c3"
 
 
 @dataclass

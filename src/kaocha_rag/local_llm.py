@@ -9,6 +9,7 @@ use in a process; a file that does not match is refused, never loaded.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.metadata as md
 import os
@@ -47,6 +48,17 @@ BUNDLED = {
 _lock = threading.Lock()
 _verified: set[str] = set()  # paths whose hash matched in this process
 _models: dict[tuple, object] = {}
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free llama.cpp models before interpreter teardown; left to __del__, llama_cpp 0.3.36
+    prints a TypeError traceback at exit (its C bindings are already gone)."""
+    for m in list(_models.values()):
+        client = getattr(m, "client", None)
+        if client is not None and hasattr(client, "close"):
+            client.close()
+    _models.clear()
 
 
 def sha256_of(path: Path, block: int = 1 << 20) -> str:

@@ -60,7 +60,9 @@ def _lead_title(text: str, end: int, hint: str | None, fallback: str) -> tuple[s
     lead = len(text[:end]) - len(text[:end].lstrip())
     line_end = _line_end(text, lead)
     first_line = text[lead:line_end].strip()
-    if first_line and _TITLE_LINE.fullmatch(first_line) and (not hint or hint in first_line or first_line in hint or len(first_line) <= 40):
+    # "各位代表：" / "同志们：" open a speech; they are not its title
+    salutation = first_line.endswith(("：", ":")) and len(first_line) <= 12
+    if first_line and not salutation and _TITLE_LINE.fullmatch(first_line) and (not hint or hint in first_line or first_line in hint or len(first_line) <= 40):
         return first_line, min(line_end, end)
     return (hint or fallback), lead
 
