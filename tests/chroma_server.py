@@ -45,3 +45,15 @@ class ChromaServer:
                 self.proc.kill()
                 self.proc.wait(10)
         self.proc = None
+
+
+def index_on_server(srv: ChromaServer, settings_factory, embedder, folder: Path, collection: str):
+    """An Index whose vectors live on ``srv``, holding one small report about 丙地 (85万平方米)."""
+    from kaocha_rag.index import Index
+
+    s = settings_factory(chroma_host="127.0.0.1", chroma_port=srv.port, collection=collection)
+    ix = Index(s, embedder=embedder)
+    p = Path(folder) / "丙.txt"
+    p.write_text("赴丙地考察报告\n一、基本情况\n丙地新建标准厂房85万平方米。", encoding="utf-8")
+    ix.ingest([p])
+    return ix

@@ -12,7 +12,7 @@ import pytest
 from kaocha_rag.answer import ask
 from kaocha_rag.retrieve import search
 
-from chroma_server import ChromaServer
+from chroma_server import ChromaServer, index_on_server
 from conftest import ROOT
 
 Q = "周口港的吞吐能力是多少？"
@@ -130,17 +130,12 @@ def test_disk_full_during_ingest_keeps_the_old_index(settings_factory, corpus_in
 def test_app_reports_store_down_and_recovers(settings_factory, corpus_index, tmp_path_factory, tmp_path):
     from gradio_client import Client
 
-    from kaocha_rag.index import Index
     from kaocha_rag.ui import build
 
     srv = ChromaServer(tmp_path_factory.mktemp("chroma-app")).start()
     demo = None
     try:
-        s = settings_factory(chroma_host="127.0.0.1", chroma_port=srv.port, collection="appdown")
-        ix = Index(s, embedder=corpus_index.embedder)
-        p = tmp_path / "丙.txt"
-        p.write_text("赴丙地考察报告\n一、基本情况\n丙地新建标准厂房85万平方米。", encoding="utf-8")
-        ix.ingest([p])
+        ix = index_on_server(srv, settings_factory, corpus_index.embedder, tmp_path, "appdown")
         demo = build(ix)
         demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None)
         client = Client(demo.local_url, verbose=False)

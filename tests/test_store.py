@@ -8,7 +8,7 @@ from kaocha_rag.index import Index
 from kaocha_rag.retrieve import search
 from kaocha_rag.store import ChromaStore, StoreUnavailable
 
-from chroma_server import ChromaServer
+from chroma_server import ChromaServer, index_on_server
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +67,7 @@ def test_index_on_backend_stays_consistent(backend, corpus_index, tmp_path):
 def test_server_down_is_reported_and_recovers(settings_factory, corpus_index, tmp_path_factory, tmp_path):
     srv = ChromaServer(tmp_path_factory.mktemp("chroma-restart")).start()
     try:
-        s = settings_factory(chroma_host="127.0.0.1", chroma_port=srv.port, collection="restart")
-        ix = Index(s, embedder=corpus_index.embedder)
-        p = tmp_path / "丙.txt"
-        p.write_text("赴丙地考察报告\n一、基本情况\n丙地新建标准厂房85万平方米。", encoding="utf-8")
-        ix.ingest([p])
+        ix = index_on_server(srv, settings_factory, corpus_index.embedder, tmp_path, "restart")
         srv.stop()
         with pytest.raises(StoreUnavailable, match=f"向量库无法连接（127.0.0.1:{srv.port}）"):
             search("丙地标准厂房面积", 1, index=ix)
