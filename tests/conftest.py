@@ -53,6 +53,12 @@ def fake():
     f.close()
 
 
+def llm_settings(index, fake, **kw):
+    """The index's settings pointed at the fake LLM server."""
+    return index.settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "fake-model",
+                                             "llm_api_key": "sk-test", "llm_timeout": 3.0, **kw})
+
+
 def dev_qa():
     from kaocha_rag.evaluate import load_jsonl
 

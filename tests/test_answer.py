@@ -4,7 +4,7 @@ from kaocha_rag.answer import ask, rewrite_rule
 from kaocha_rag.citations import check, number_supported
 from kaocha_rag.evaluate import relevant
 
-from conftest import dev_qa
+from conftest import dev_qa, llm_settings
 
 
 def test_offline_answers_cite_evidence_and_refuse_none(corpus_index):
@@ -64,14 +64,9 @@ def test_citation_check_drops_invalid_and_reports():
     assert "[9]" not in res.text and "80条" in res.unsupported
 
 
-def _llm_settings(corpus_index, fake, **kw):
-    return corpus_index.settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "fake-model",
-                                                    "llm_api_key": "sk-test", "llm_timeout": 3.0, **kw})
-
-
 def test_llm_prompt_holds_numbered_passages_and_question(corpus_index, fake):
     fake.reply = "周口中心港年设计吞吐能力5000万吨[1]。"
-    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=_llm_settings(corpus_index, fake))
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.mode == "llm" and a.grounded and a.unsupported == []
     body = fake.requests[-1]["body"]
     assert body["model"] == "fake-model" and body["stream"] is True
@@ -84,7 +79,7 @@ def test_llm_prompt_holds_numbered_passages_and_question(corpus_index, fake):
 
 def test_llm_invalid_citation_and_invented_number(corpus_index, fake):
     fake.reply = "周口中心港年设计吞吐能力5000万吨[1]。已开通80条国际航线[9]。"
-    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=_llm_settings(corpus_index, fake))
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.invalid_citations == [9] and "[9]" not in a.answer
     assert "80条" in a.unsupported
     assert any("不存在的引用" in n for n in a.notes)
@@ -93,14 +88,14 @@ def test_llm_invalid_citation_and_invented_number(corpus_index, fake):
 @pytest.mark.parametrize("status, message", [(500, "HTTP 500"), (401, "401"), (429, "429")])
 def test_llm_errors_fall_back_to_offline(corpus_index, fake, status, message):
     fake.status = status
-    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=_llm_settings(corpus_index, fake))
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.mode == "extractive" and a.grounded and "5000万吨" in a.answer
     assert any(message in n for n in a.notes)
 
 
 def test_llm_timeout_falls_back(corpus_index, fake):
     fake.delay = 5
-    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=_llm_settings(corpus_index, fake, llm_timeout=1.0))
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake, llm_timeout=1.0))
     assert a.mode == "extractive" and any("超时" in n for n in a.notes)
 
 
@@ -111,7 +106,7 @@ def test_llm_refused_connection_falls_back(corpus_index):
 
 
 def test_none_question_does_not_call_llm(corpus_index, fake):
-    a = ask("考察团在苏州工业园区看到了哪些中新合作项目？", index=corpus_index, settings=_llm_settings(corpus_index, fake))
+    a = ask("考察团在苏州工业园区看到了哪些中新合作项目？", index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.grounded is False and fake.requests == []
 
 
@@ -145,6 +140,6 @@ def test_overlap_table(sentence, passage, expected):
 
 def test_llm_answer_that_only_echoes_citation_marks_is_replaced(corpus_index, fake):
     fake.reply = "资料编号：[1]"
-    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=_llm_settings(corpus_index, fake))
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.mode == "extractive" and "5000万吨" in a.answer
     assert "大模型的回答与所引资料对不上，已改用离线抽取式回答" in a.notes

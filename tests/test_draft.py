@@ -6,6 +6,8 @@ from kaocha_rag.draft import outline
 from kaocha_rag.export import from_markdown, to_docx, to_markdown
 from kaocha_rag.split import containment, shingles
 
+from conftest import llm_settings
+
 
 @pytest.mark.parametrize("topic, regions", [("城市更新", ["洛阳", "开封"]), ("招商引资", []), ("职业教育", [])])
 def test_outline_structure_and_citations(corpus_index, topic, regions):
@@ -50,12 +52,10 @@ def test_docx_and_markdown_export(corpus_index, tmp_path):
     assert [c["chunk_id"] for c in back["citations"]] == [c["chunk_id"] for c in o.citations]
 
 
-def _fake_model(fake):
+def _fake_model(index, fake):
     from kaocha_rag.llm import chat_model
 
-    s = __import__("kaocha_rag.settings", fromlist=["Settings"]).Settings(
-        llm="openai", llm_base_url=fake.url, llm_model="fake-draft", llm_timeout=5)
-    return chat_model(s)
+    return chat_model(llm_settings(index, fake, llm="openai"))
 
 
 def test_llm_draft_is_checked_like_an_answer(corpus_index, fake):
@@ -68,7 +68,7 @@ def test_llm_draft_is_checked_like_an_answer(corpus_index, fake):
                 f"（二）开放合作。已开通国际集装箱航线80条[{n}][17]。")
 
     fake.reply = reply
-    part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(fake))
+    part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(corpus_index, fake))
     prompt = fake.requests[-1]["body"]["messages"][-1]["content"]
     assert "港口建设" in prompt and "主要做法与经验" in prompt and "<资料>" in prompt
     assert [p["citations"] for p in part.sections[0]["points"]] == [[1], [1]]
@@ -80,5 +80,5 @@ def test_llm_draft_is_checked_like_an_answer(corpus_index, fake):
     body = [s for s in merged.sections if s["heading"].endswith("主要做法与经验")][0]
     assert body["points"][0]["text"].startswith("（一）以港兴城")
     fake.reply = "资料编号：[1]"  # says nothing: the offline draft takes over, with a note
-    part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(fake))
+    part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(corpus_index, fake))
     assert "大模型的稿子没有有效引用，已改用离线拼写" in part.notes and part.sections[0]["points"]

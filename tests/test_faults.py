@@ -13,19 +13,15 @@ from kaocha_rag.answer import ask
 from kaocha_rag.retrieve import search
 
 from chroma_server import ChromaServer, index_on_server
-from conftest import ROOT
+from conftest import ROOT, llm_settings
 
 Q = "周口港的吞吐能力是多少？"
-
-
-def _llm(corpus_index, fake, **kw):
-    return corpus_index.settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "fake", **kw})
 
 
 def test_stream_dropped_mid_answer_falls_back_to_offline(corpus_index, fake):
     fake.reply = "周口中心港年设计吞吐能力5000万吨[1]，已开通多条航线。" * 3
     fake.drop_after = 3
-    a = ask(Q, index=corpus_index, settings=_llm(corpus_index, fake))
+    a = ask(Q, index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.mode == "extractive" and "5000万吨" in a.answer and a.citations
     assert any("已改用离线抽取式回答" in n for n in a.notes), a.notes
 
@@ -33,7 +29,7 @@ def test_stream_dropped_mid_answer_falls_back_to_offline(corpus_index, fake):
 @pytest.mark.parametrize("raw", [b"data: {not json}\n\n", b"\x00\xff garbage", b'{"choices": "x"}'])
 def test_garbage_from_the_endpoint_falls_back(corpus_index, fake, raw):
     fake.raw = raw
-    a = ask(Q, index=corpus_index, settings=_llm(corpus_index, fake))
+    a = ask(Q, index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.mode == "extractive" and "5000万吨" in a.answer
     assert any("离线" in n for n in a.notes), a.notes
 
@@ -41,7 +37,7 @@ def test_garbage_from_the_endpoint_falls_back(corpus_index, fake, raw):
 def test_a_30_second_stall_is_cut_by_the_timeout(corpus_index, fake):
     fake.delay = 30
     t0 = time.perf_counter()
-    a = ask(Q, index=corpus_index, settings=_llm(corpus_index, fake, llm_timeout=2.0))
+    a = ask(Q, index=corpus_index, settings=llm_settings(corpus_index, fake, llm_timeout=2.0))
     waited = time.perf_counter() - t0
     # bounded: the timeout (2 s) plus retrieval, far below the stall; not a speed target
     assert waited < 15, waited

@@ -6,7 +6,6 @@ are optional keyword arguments that default from settings.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import sqlite3
 import sys
@@ -235,7 +234,3 @@ class Index:
         return {"files": len(self.manifest.sources()), "documents": len(docs),
                 "chunks": sum(d["chunks"] for d in docs), "embedder": self.embedder.name,
                 "store": getattr(self.store, "where", "")}
-
-
-def dump_reports(reports: list[FileReport]) -> str:
-    return json.dumps([r.to_dict() for r in reports], ensure_ascii=False)

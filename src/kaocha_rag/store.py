@@ -107,6 +107,3 @@ class ChromaStore:
         from chromadb.api.client import SharedSystemClient
 
         SharedSystemClient.clear_system_cache()
-
-    def ping(self) -> None:
-        self._call(self._col.count)

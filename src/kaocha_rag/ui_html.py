@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from .citations import CITE, cited_numbers, sentences
+from .citations import CITE, cited_numbers, overlap, sentences
 from .index import Index
 
 # Markdown syntax characters that could turn document text into markup in the Chatbot.
@@ -63,30 +63,26 @@ def chat_markdown(text: str, turn: int) -> str:
     return "".join(out).replace("\n", "  \n")
 
 
-def _bigrams(s: str) -> set[str]:
-    s = re.sub(r"[^\w\u4e00-\u9fff]", "", s)
-    return {s[i:i + 2] for i in range(len(s) - 1)}
-
-
-def quoted_sentences(passage: str, claims: list[str]) -> set[int]:
-    """Indexes of the passage sentences that best support each claim (≥ 30 % of its bigrams)."""
-    sents = sentences(passage)
-    grams = [_bigrams(s) for s in sents]
+def quoted_sentences(sents: list[str], claims: list[str]) -> set[int]:
+    """Indexes of the passage sentences that best support each claim: the one holding the largest
+    share of the claim's bigrams (``citations.overlap``, the same measure the answer check uses),
+    if that share is ≥ 30 %."""
     chosen = set()
     for claim in claims:
-        cg = _bigrams(CITE.sub("", claim))
-        if len(cg) < 3 or not sents:
-            continue
-        best = max(range(len(sents)), key=lambda i: len(cg & grams[i]) / len(cg))
-        if len(cg & grams[best]) / len(cg) >= 0.3:
+        if not sents:
+            break
+        share = [overlap(claim, s) for s in sents]
+        best = max(range(len(sents)), key=share.__getitem__)
+        if share[best] >= 0.3:
             chosen.add(best)
     return chosen
 
 
 def highlight(passage: str, claims: list[str]) -> str:
-    marks = quoted_sentences(passage, claims)
+    sents = sentences(passage)
+    marks = quoted_sentences(sents, claims)
     out, pos = [], 0
-    for i, s in enumerate(sentences(passage)):
+    for i, s in enumerate(sents):
         at = passage.find(s, pos)
         if at < 0:
             continue
