@@ -119,6 +119,30 @@ def test_upload_list_delete(client, tmp_path, corpus_index):
             corpus_index.remove("api上传.txt")
 
 
+def test_library_table_is_the_catalogue_and_follows_uploads(client, tmp_path, corpus_index):
+    from gradio_client import handle_file
+
+    docs, *_ = client.predict("", api_name="/delete")  # nothing chosen: only refreshes the table
+    assert docs["headers"] == ["doc_id", "标题", "考察地点", "考察单位", "时间", "带队", "文件", "段数"]
+    rows = {r[0]: r for r in docs["data"]}
+    assert "嘉善县" in rows["002_a122407d536cf881-1"][2] and rows["002_a122407d536cf881-1"][6] == "002_a122407d536cf881.txt"
+    r = rows["000_d688bad86ca44f67-4"]
+    assert "承德一中" in r[3] and r[4] == "2024年6月20-23日" and "郑书记" in r[5]
+    assert rows["004_a43456356f896553-1"][2] == "" and rows["004_a43456356f896553-1"][4] == "6月7日至6月10日"
+    new = tmp_path / "目录上传.txt"
+    new.write_text("关于赴合肥考察的报告\n2024年5月6日至8日，县考察团赴合肥考察学习。\n一、基本情况\n合肥建成口袋公园20个。",
+                   encoding="utf-8")
+    try:
+        _, docs, *_ = client.predict([handle_file(str(new))], api_name="/upload")
+        row = next(r for r in docs["data"] if r[6] == "目录上传.txt")
+        assert row[1:6] == ["关于赴合肥考察的报告", "合肥", "", "2024年5月6日至8日", "县考察团"]
+        docs, *_ = client.predict("目录上传.txt", api_name="/delete")
+        assert not any(r[6] == "目录上传.txt" for r in docs["data"])
+    finally:
+        if any(d["source"] == "目录上传.txt" for d in corpus_index.documents()):
+            corpus_index.remove("目录上传.txt")
+
+
 def test_delete_unknown_is_a_clear_message(client):
     *_, status = client.predict("不存在的文件.txt", api_name="/delete")
     assert "没有找到" in status

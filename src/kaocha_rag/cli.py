@@ -2,7 +2,8 @@
 
 Contracts that outside checks rely on (keep the shapes): ``chunks FILE --json``,
 ``search Q --k 5 --json``, ``search --queries FILE``, ``ask Q --json``,
-``eval retrieval``, ``outline``/``draft``.
+``eval retrieval``, ``outline``/``draft``, ``reports --json`` (exactly doc_id, title,
+places, units, date, delegation, source).
 """
 from __future__ import annotations
 
@@ -89,6 +90,45 @@ def cmd_list(a) -> int:
         if not docs:
             print("索引是空的：先运行 kaocha-rag ingest corpus/")
     return 0
+
+
+def cmd_reports(a) -> int:
+    from .catalog import catalogue
+
+    reports = catalogue(_index())
+    if a.json:
+        _print_json([r.contract() for r in reports])
+        return 0
+    if not reports:
+        print("索引是空的：先运行 kaocha-rag ingest corpus/")
+        return 0
+    rows = [["标题", "考察地点", "考察单位", "时间", "带队", "文件"]]
+    for r in reports:
+        title = ("〔重复〕" if r.duplicate_of else "") + r.title
+        rows.append([title, "、".join(r.places), "、".join(r.units), r.date, r.delegation, r.source])
+    print(_table(rows, widths=[30, 30, 24, 20, 30, 26]))
+    print(f"共 {len(reports)} 篇报告；空格表示报告中没有写明。")
+    return 0
+
+
+def _table(rows: list[list[str]], widths: list[int]) -> str:
+    """A plain-text table that lines up Chinese (2 columns a character); long cells are cut with …."""
+    import unicodedata
+
+    def w(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+    def fit(s: str, n: int) -> str:
+        if w(s) > n:
+            while w(s) > n - 1:
+                s = s[:-1]
+            s += "…"
+        return s + " " * (n - w(s))
+
+    cols = [min(n, max(w(r[k]) for r in rows)) for k, n in enumerate(widths)]
+    lines = ["  ".join(fit(c, cols[k]) for k, c in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * n for n in cols))
+    return "\n".join(lines)
 
 
 def cmd_remove(a) -> int:
@@ -218,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("list", help="列出已索引的报告")
     c.add_argument("--json", action="store_true")
     c.set_defaults(fn=cmd_list)
+    c = sub.add_parser("reports", help="报告目录：考察地点、单位、时间、带队、文件")
+    c.add_argument("--json", action="store_true", help='[{"doc_id", "title", "places", "units", "date", "delegation", "source"}]')
+    c.set_defaults(fn=cmd_reports)
     c = sub.add_parser("remove", help="按 doc_id 或文件名删除")
     c.add_argument("target")
     c.add_argument("--json", action="store_true")

@@ -17,6 +17,7 @@ import gradio as gr
 
 from . import ui_html
 from .answer import ask_stream
+from .catalog import catalogue
 from .draft import Outline, draft_section, merge_section, outline
 from .export import from_markdown, to_docx, to_markdown
 from .index import Index
@@ -176,8 +177,9 @@ def _corpus_tab(index: Index, docs_filter: gr.Dropdown) -> None:
     upload = gr.File(label="上传报告（可多选、可拖放：txt、md、docx、pdf、html）", file_count="multiple", elem_id="upload")
     result = gr.Dataframe(headers=["文件", "结果", "报告数", "段数", "说明"], label="处理结果", interactive=False,
                           elem_id="upload-result")
-    doc_table = gr.Dataframe(headers=["doc_id", "标题", "文件", "段数"], value=_doc_rows(index), label="已收录的报告",
-                             interactive=False, elem_id="doc-table")
+    doc_table = gr.Dataframe(headers=CATALOGUE_HEADERS, value=_doc_rows(index), interactive=False, wrap=True,
+                             label="已收录的报告（目录：考察地点、单位、时间、带队均从报告原文抽取，原文没写的留空）",
+                             column_widths=["11%", "16%", "15%", "14%", "11%", "15%", "12%", "6%"], elem_id="doc-table")
     with gr.Row():
         target = gr.Dropdown(label="要删除的报告或文件", choices=_delete_choices(index), allow_custom_value=True,
                              elem_id="delete-target")
@@ -278,5 +280,11 @@ def _delete_choices(index: Index):
     return [(f"整个文件：{f}", f) for f in files] + [(f"报告：{d['title']}（{d['doc_id']}）", d["doc_id"]) for d in docs]
 
 
+CATALOGUE_HEADERS = ["doc_id", "标题", "考察地点", "考察单位", "时间", "带队", "文件", "段数"]
+
+
 def _doc_rows(index: Index):
-    return [[d["doc_id"], d["title"], d["source"], d["chunks"]] for d in index.documents()]
+    """One row per report: the catalogue (catalog.py, cached per index generation) and its passage count."""
+    chunks = {d["doc_id"]: d["chunks"] for d in index.documents()}
+    return [[r.doc_id, ("〔重复〕" if r.duplicate_of else "") + r.title, "、".join(r.places), "、".join(r.units),
+             r.date, r.delegation, r.source, chunks.get(r.doc_id, 0)] for r in catalogue(index)]
