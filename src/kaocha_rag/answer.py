@@ -15,16 +15,21 @@ from . import llm as llm_mod
 from .chunk import match_heading
 from .citations import check, sentences
 from .clean import normalize
+from .extract import TYPE_GAP, answers_type, choose, conflicting_numbers
 from .index import Index
-from .keyword import _jieba, tokenize
+from .keyword import tokenize
+from .lexicon import corpus_view, load_lexicon
 from .prompts import render
 from .retrieve import Hit, search
 from .settings import Settings
+from .support import Decision, decide
 from .tokens import count_tokens
+from .understand import Understood, understand
 
 NOT_FOUND = "资料中没有找到"
-# Words that ask rather than name: never evidence that a question is off-corpus.
-_ASKING = re.compile(r"多少|几|哪|什么|怎|如何|些|吗|呢|是否|提到|看到|介绍|报告|情况|一[^\s]?$")
+# How many passages the constraint checks look at: the place asked about may stand in the
+# 20th passage of a hybrid search that ranks by topic words (dev_qa: ≤ 12 at 278 chunks).
+CHECK_CANDIDATES = 30
 
 
 @dataclass
@@ -33,6 +38,8 @@ class Answer:
     answer: str
     grounded: bool
     mode: str  # "extractive" | "llm"
+    status: str = "answered"  # answered | partial | refused
+    understood: dict = field(default_factory=lambda: {"entities": [], "time": [], "metric": []})
     citations: list[dict] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     uncited: list[str] = field(default_factory=list)
@@ -44,7 +51,8 @@ class Answer:
 
     def to_dict(self, full: bool = False) -> dict:
         d = {"query": self.query, "answer": self.answer, "grounded": self.grounded, "mode": self.mode,
-             "citations": self.citations, "unsupported": self.unsupported}
+             "citations": self.citations, "unsupported": self.unsupported, "status": self.status,
+             "understood": self.understood}
         if full:
             d.update({k: v for k, v in asdict(self).items() if k not in d})
         return d
@@ -56,51 +64,36 @@ def citation_dict(n: int, hit: Hit) -> dict:
             "doc_id": c["doc_id"], "source": c["source"], "score": round(hit.score, 4)}
 
 
-def missing_names(question: str, index: Index) -> list[str]:
-    """Words of the question that name something no report mentions ("苏州工业园区", "雄安")."""
-    vocab = index.keyword()[0].vocab
-    out = []
-    for w in _jieba().lcut(normalize(question)):
-        if len(w) < 2 or _ASKING.search(w) or not re.search(r"[\u4e00-\u9fff]", w):
-            continue
-        grams = tokenize(w)
-        if any(g not in vocab for g in grams) or not _in_corpus(w, index):
-            out.append(w)
-    return out
+def understand_question(question: str, index: Index) -> Understood:
+    """The question's places, years, metric and topic, resolved against the index's corpus."""
+    return understand(question, corpus_view(index), load_lexicon(index.settings.lexicon_dir))
 
 
-def _in_corpus(word: str, index: Index) -> bool:
-    gen = index.manifest.generation()
-    cache = index.__dict__.setdefault("_corpus_text", {})
-    if gen not in cache:
-        cache.clear()
-        cache[gen] = "\n".join(c["title"] + c["norm"] for c in index.keyword()[1])
-    return word in cache[gen]
+def assess(question: str, hits: list[Hit], index: Index, u: Understood | None = None) -> Decision:
+    u = u or understand_question(question, index)
+    return decide(u, hits, corpus_view(index), index.settings.min_score)
 
 
 def is_grounded(question: str, hits: list[Hit], index: Index) -> tuple[bool, str]:
-    """Two checks, calibrated on dev_qa + eval/none_extra.jsonl (BENCHMARKS.md):
-    the best passage scores at least ``min_score``, and the question names nothing the
-    reports never mention."""
+    """For drafting: do the passages hold the topic? (refused → False with the reason)."""
     if not hits:
         return False, "没有检索到任何段落"
     if hits[0].score < index.settings.min_score:
         return False, f"最相关段落的相关度 {hits[0].score:.2f} 低于阈值 {index.settings.min_score:.2f}"
-    missing = missing_names(question, index)
-    if missing:
-        return False, "资料中没有出现：" + "、".join(missing)
-    return True, ""
+    d = assess(question, hits, index)
+    return d.status != "refused", d.gap
 
 
 # -- follow-up questions ----------------------------------------------------------------------
-_FOLLOW = re.compile(r"^(?:那么?|那|还有|另外|再问一下)|[呢]？?$|^(?:这个|这些|这|它|他们|其)")
+_FOLLOW = re.compile(r"^(?:那么?|那|还有|另外|再问一下|都|然后|分别|具体)|[呢]？?$|^(?:这个|这些|这|它|他们|其|改完|以后)")
 
 
-def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
+def rewrite_rule(question: str, history: list[tuple[str, str]], places=None) -> str:
     """Offline follow-up rule: "那开封呢？" after "洛阳怎么发展文旅？" → "开封怎么发展文旅？";
-    "这个数字是哪一年的？" → the previous question with this one appended."""
+    "那经营户呢" (not a place) or "这个数字是哪一年的？" → the previous question with this
+    one appended. ``places``: names known as places (the gazetteer); jieba's tags otherwise."""
     q = question.strip()
-    if not history or not _FOLLOW.search(q) or len(q) > 30:
+    if not history or len(q) > 30 or not (_FOLLOW.search(q) or len(q) <= 6):
         return q
     prev = history[-1][0]
     subject = re.sub(r"^(?:那么?|还有|另外)|呢?[？?]?$", "", q).strip("，, ")
@@ -108,11 +101,29 @@ def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
     if asks_about_other and subject and re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}", subject):
         import jieba.posseg as pseg
 
-        places = [w.word for w in pseg.cut(prev) if w.flag in ("ns", "nt", "nr", "nz")]
-        if places:
-            return prev.replace(places[0], subject, 1)
-        return subject + "：" + prev
+        prev_places = [w.word for w in pseg.cut(prev) if w.flag in ("ns", "nt", "nr", "nz")]
+        if places is not None:
+            prev_places = [p for p in prev_places if p in places] or [p for p in places_in(prev, places)]
+        subject_is_place = places is None or normalize(subject) in places or any(
+            normalize(subject).startswith(p) for p in places_in(normalize(subject), places))
+        if prev_places and subject_is_place:
+            return prev.replace(prev_places[0], subject, 1)
+        if places is None:
+            return subject + "：" + prev
     return f"{prev.rstrip('？?')}，{q}"
+
+
+def places_in(text: str, places) -> list[str]:
+    """Place names in text, longest first at each position (“深圳市” before “深圳”)."""
+    out, i = [], 0
+    while i < len(text):
+        for n in range(min(8, len(text) - i), 1, -1):
+            if text[i:i + n] in places:
+                out.append(text[i:i + n])
+                i += n - 1
+                break
+        i += 1
+    return out
 
 
 def standalone_question(question: str, history, settings: Settings, model) -> str:
@@ -127,49 +138,10 @@ def standalone_question(question: str, history, settings: Settings, model) -> st
                 return out.splitlines()[0]
         except llm_mod.LLMError:
             pass
-    return rewrite_rule(question, history)
+    return rewrite_rule(question, history, load_lexicon(settings.lexicon_dir).places)
 
 
 # -- offline extractive answer ------------------------------------------------------------------
-_WANTS_NUMBER = re.compile(r"多少|几|多大|多宽|多长|多高|哪一年|何时|什么时候|规模|数量")
-
-
-def extractive(question: str, hits: list[Hit], index: Index, max_sentences: int = 3) -> tuple[str, list[int]]:
-    """Pick the sentences that answer; returns (text with [n], hit indexes used)."""
-    bm25, _ = index.keyword()
-    q_terms = set(tokenize(question)) & set(bm25.vocab)
-    weight = {t: float(bm25.idf[bm25.vocab[t]]) for t in q_terms}
-    total = sum(weight.values()) or 1.0
-    wants_num = bool(_WANTS_NUMBER.search(question))
-    scored = []
-    for hi, h in enumerate(hits):
-        for si, s in enumerate(sentences(h.chunk["text"])):
-            terms = set(tokenize(s))
-            cover = sum(w for t, w in weight.items() if t in terms) / total
-            bonus = 0.15 if wants_num and re.search(r"\d", s) else 0.0
-            if len(s) < 30 and not s.rstrip().endswith(("。", "！", "？")) and match_heading(s):
-                cover *= 0.5  # a bare heading line ("(四)深化融合创新燃爆文旅大市场") names a topic, rarely answers
-            scored.append((cover + 0.3 * h.score + bonus - 0.02 * hi, hi, si, s))
-    if not scored:
-        return "", []
-    scored.sort(reverse=True)
-    best = scored[0][0]
-    chosen, per_hit = [], {}
-    for sc, hi, si, s in scored:
-        if len(chosen) >= max_sentences or sc < 0.6 * best:
-            break
-        if per_hit.get(hi, 0) >= 2 or len(s) < 6 or any(normalize(s) == normalize(c[2]) for c in chosen):
-            continue  # neighbouring chunks share an overlap sentence: quote it once
-        per_hit[hi] = per_hit.get(hi, 0) + 1
-        chosen.append((hi, si, s))
-    used = []
-    for hi, _, _ in sorted(chosen):
-        if hi not in used:
-            used.append(hi)
-    parts = [f"{s.rstrip()}[{used.index(hi) + 1}]" for hi, si, s in sorted(chosen)]
-    return "\n".join(parts), used
-
-
 def answer_sentence(question: str, hit: Hit, index: Index, rank: int = 0) -> str:
     """The rank-th sentence of one passage that best matches the question (for drafting)."""
     bm25, _ = index.keyword()
@@ -208,15 +180,71 @@ def context_block(hits: list[Hit]) -> str:
 
 
 # -- the whole flow -------------------------------------------------------------------------------
-def _refusal(question: str, hits: list[Hit], reason: str, mode: str) -> Answer:
+def _looked_for(u: Understood) -> str:
+    fixes = "；".join(f"“{a}”按“{b}”查找" for a, b in u.corrections)
+    label = u.label()
+    parts = ([fixes] if fixes else []) + ([f"按“{label}”查找"] if label and label not in fixes else [])
+    return "（" + "；".join(parts) + "）" if parts else ""
+
+
+def _refusal(question: str, hits: list[Hit], reason: str, mode: str, u: Understood | None = None) -> Answer:
     leads = [citation_dict(n, h) for n, h in enumerate(hits[:3], 1)]
     lines = [f"{NOT_FOUND}能回答“{question.strip()[:60]}”的内容。"]
     if reason:
         lines.append(f"（{reason}）")
+    if u is not None and _looked_for(u):
+        lines.append(_looked_for(u))
     if leads:
         lines.append("最接近的资料，可供查阅：")
         lines += [f"- 《{l['title']}》{' › '.join(l['section'])}" for l in leads]
-    return Answer(question, "\n".join(lines), False, mode, leads=leads, notes=[reason] if reason else [])
+    a = Answer(question, "\n".join(lines), False, mode, status="refused", leads=leads, notes=[reason] if reason else [])
+    if u is not None:
+        a.understood = u.to_dict()
+    return a
+
+
+def to_script(text: str, traditional: bool) -> str:
+    """The answer in the question's script: quotes from a Traditional report read Simplified
+    for a Simplified question (the source panel keeps the original)."""
+    if traditional:
+        import opencc
+
+        return opencc.OpenCC("s2t").convert(normalize(text))
+    from .clean import _t2s
+
+    return _t2s().convert(text)
+
+
+def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
+    """The offline answer text with [n] and the passages it cites, in citation order."""
+    must = []
+    if d.gap_kind == "topic":  # only what the reports say about the place, on the nearest words
+        must = [tuple(v for e in u.entities for v in e.variants),
+                tuple(w for t in u.topic for w in t.variants + t.related)]
+    picked = choose(u, d.checks, corpus_view(index), 2 if d.status == "partial" else None, must)
+    if not picked and must:
+        picked = choose(u, d.checks, corpus_view(index), 2, must[:1])
+    if not picked:
+        return "", []
+    if d.status == "answered" and u.qtype in TYPE_GAP and not any(answers_type(u, s) for _, s in picked):
+        d.status, d.gap, d.gap_kind = "partial", TYPE_GAP[u.qtype], "type"  # 木雕城 "建成" but no date: say so
+    used: list[int] = []
+    for hi, _ in picked:
+        if hi not in used:
+            used.append(hi)
+    body = "\n".join(f"{to_script(s.rstrip(), u.traditional)}[{used.index(hi) + 1}]" for hi, s in picked)
+    head = []
+    if d.status == "partial":
+        head.append(to_script(d.gap, u.traditional) + "。资料中相关的内容：")
+    for a, b in d.near_words:
+        head.append(f"（资料中用的是“{b}”，不完全等同于“{a}”。）")
+    tail = []
+    if conflicting_numbers(u, picked, d.checks):
+        tail.append("注意：不同报告给出的数字不一致，请对照原文核实。")
+    if u.corrections or d.status == "partial":
+        tail.append(_looked_for(u))
+    text = "\n".join([*head, body, *[t for t in tail if t]])
+    return text, [d.checks[i].hit for i in used]
 
 
 def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | None = None,
@@ -227,7 +255,7 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
     settings = llm_mod.budget(settings or index.settings)
     question = (question or "").strip()
     if not normalize(question).strip() or not re.search(r"[\w\u4e00-\u9fff]", question):
-        a = Answer(question, "请输入一个问题。", False, "extractive", notes=["空问题"])
+        a = Answer(question, "请输入一个问题。", False, "extractive", status="refused", notes=["空问题"])
         yield a.answer, a
         return
     notes = []
@@ -235,50 +263,66 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         model = llm_mod.configured_model(settings, notes)
     mode = "llm" if model is not None else "extractive"
     q = standalone_question(question, history or [], settings, model)
-    hits = search(q, k or settings.top_k, index=index, doc_ids=doc_ids)
-    ok, reason = is_grounded(q, hits, index)
-    if not ok:
-        a = _refusal(question, hits, reason, mode)
+    u = understand_question(q, index)
+    hits = search(u.search_text(), max(k or settings.top_k, CHECK_CANDIDATES), index=index, doc_ids=doc_ids)
+    d = assess(q, hits, index, u)
+    if d.status == "refused":
+        a = _refusal(question, hits, d.gap, mode, u)
         a.standalone, a.notes, a.seconds = q, notes + a.notes, time.perf_counter() - t0
         yield a.answer, a
         return
-    if model is not None:
-        fixed = render("answer_system", settings) + render("answer_user", settings, context="", question=q)
-        kept, dropped = pack(hits, settings, fixed)
-        if dropped:
-            notes.append(f"上下文窗口不足，{len(dropped)} 段资料未放入提示词")
-        system = render("answer_system", settings)
-        user = render("answer_user", settings, context=context_block(kept), question=q)
-        text = ""
-        try:
-            for piece in llm_mod.stream(model, system, user):
-                text += piece
+    top = d.checks[: k or settings.top_k]
+    if model is not None and d.status == "answered":
+        final = None
+        for text, a in _llm_answer(question, q, [c.hit for c in top], settings, model, notes, index):
+            final = a
+            if a is None:
                 yield text, None
-        except llm_mod.LLMError as exc:
-            notes.append(f"{exc}，已改用离线抽取式回答")
-            model, text = None, ""
-        if model is not None:
-            a = _finish_llm(question, q, text, kept, notes)
-            if a is not None:
-                a.seconds = time.perf_counter() - t0
-                yield a.answer, a
-                return
-    text, used = extractive(q, hits, index)
-    cited = [hits[i] for i in used]
-    a = Answer(question, text, bool(cited), "extractive", [citation_dict(n, h) for n, h in enumerate(cited, 1)],
-               notes=notes, standalone=q)
+        if final is not None:
+            final.understood, final.seconds = u.to_dict(), time.perf_counter() - t0
+            yield final.answer, final
+            return
+        model = None
+    elif model is not None:
+        notes.append("资料只能部分回答这个问题：缺口由离线模式如实说明，未交给大模型改写")
+    d.checks = top
+    text, cited = compose(u, d, index)
     if not cited:
-        a = _refusal(question, hits, "没有找到回答问题的句子", "extractive")
+        a = _refusal(question, hits, "没有找到回答问题的句子", "extractive", u)
+    else:
+        a = Answer(question, text, True, "extractive", d.status, u.to_dict(),
+                   [citation_dict(n, h) for n, h in enumerate(cited, 1)], notes=notes, standalone=q)
     a.seconds = time.perf_counter() - t0
     yield a.answer, a
 
 
-def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[str]) -> Answer | None:
+def _llm_answer(question, q, kept_hits, settings, model, notes, index):
+    fixed = render("answer_system", settings) + render("answer_user", settings, context="", question=q)
+    kept, dropped = pack(kept_hits, settings, fixed)
+    if dropped:
+        notes.append(f"上下文窗口不足，{len(dropped)} 段资料未放入提示词")
+    system = render("answer_system", settings)
+    user = render("answer_user", settings, context=context_block(kept), question=q)
+    text = ""
+    try:
+        for piece in llm_mod.stream(model, system, user):
+            text += piece
+            yield text, None
+    except llm_mod.LLMError as exc:
+        notes.append(f"{exc}，已改用离线抽取式回答")
+        return
+    a = _finish_llm(question, q, text, kept, notes, index)
+    if a is not None:
+        yield a.answer, a
+
+
+def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[str], index: Index) -> Answer | None:
     if NOT_FOUND in text[:40] or not text.strip():
         a = _refusal(question, kept, "大模型判断资料不足", "llm")
         a.standalone, a.notes = q, notes + a.notes
         return a
     res = check(text, {n: h.chunk["text"] for n, h in enumerate(kept, 1)})
+    names = unsupported_names(res.text, kept, index)
     if not res.used:
         notes.append("大模型的回答没有有效引用，已改用离线抽取式回答")
         return None
@@ -295,7 +339,29 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
     if res.unsupported:
         notes.append("以下数字在所引资料中找不到：" + "、".join(res.unsupported))
     cits = [citation_dict(remap[old], kept[old - 1]) for old in res.used]
-    return Answer(question, body, True, "llm", cits, res.unsupported, res.uncited, res.invalid, notes=notes, standalone=q)
+    if names:
+        notes.append("以下地名在所引资料中找不到：" + "、".join(names))
+    return Answer(question, body, True, "llm", "answered", {}, cits, res.unsupported + names, res.uncited, res.invalid,
+                  notes=notes, standalone=q)
+
+
+def unsupported_names(text: str, kept: list[Hit], index: Index) -> list[str]:
+    """Places an LLM answer names that none of the passages its sentence cites (nor their
+    titles/headings) mention: "洛阳的做法 [2]" where passage 2 is about 开封."""
+    from .citations import CITE, cited_numbers
+    from .understand import find_entities
+
+    view, lex = corpus_view(index), load_lexicon(index.settings.lexicon_dir)
+    out = []
+    for s in sentences(text):
+        nums = [n for n in cited_numbers(s) if 1 <= n <= len(kept)]
+        if not nums:
+            continue
+        support = "\n".join(view.all_text.get(kept[n - 1].chunk["chunk_id"], kept[n - 1].chunk["norm"]) for n in nums)
+        for _, _, name in find_entities(normalize(CITE.sub("", s)), view, lex):
+            if name not in support and name not in out:
+                out.append(name)
+    return out
 
 
 def ask(question: str, **kw) -> Answer:

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(ROOT / "data", description="索引（向量库、关键词索引、清单）所在目录")
     corpus_dir: Path = Field(ROOT / "corpus", description="随应用附带的报告目录，首次启动时建索引")
     prompts_dir: Path = Field(ROOT / "prompts", description="提示词文件目录（中文，加载时检查占位符）")
+    lexicon_dir: Path = Field(ROOT / "lexicon", description="理解问题用的词表目录（同义词、问句虚词、指标词、地名），用户可编辑")
 
     # --- chunking ---
     chunk_max_tokens: int = Field(420, ge=50, description="一个片段最多的 token 数（tiktoken cl100k_base）")
@@ -50,6 +51,19 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.5, ge=0, le=1, description="weighted 融合时向量分数的权重")
     min_score: float = Field(0.35, ge=0, le=1, description="最高相关度低于此值时回答“资料中没有找到”（在 dev_qa 上校准）")
     dedup_threshold: float = Field(0.8, ge=0, le=1, description="两段文字字符 5-gram 包含度超过此值视为近似重复")
+    exact_search_max: int = Field(
+        200_000, ge=0, description="段落向量数不超过此值时，向量分数用 numpy 对全部向量精确计算余弦（同一问题每次、每个进程结果相同；"
+        "1 万段×384 维约 1 毫秒，向量常驻内存 1 万段约 15 MB、20 万段约 300 MB）；超过时用 Chroma 的 HNSW 近似检索取候选，"
+        "再连同关键词候选一起精确重排")
+    hnsw_m: int = Field(
+        32, ge=4, le=128, description="HNSW 每个节点的邻居数（hnsw:M，新建集合时生效）：默认 16 在 384 维文本向量上近邻召回不稳，"
+        "32 更稳，每段只多约 256 字节；仅在向量数超过 exact_search_max 时用到")
+    hnsw_construction_ef: int = Field(
+        200, ge=10, description="HNSW 建图时的候选数（hnsw:construction_ef，新建集合时生效）：200 使图质量接近饱和；"
+        "入库时间由向量模型决定（每秒 2–20 段），建图多花的时间可以忽略")
+    hnsw_search_ef: int = Field(
+        400, ge=10, description="HNSW 查询时的候选数（hnsw:search_ef，已有集合首次近似检索时调高）：须远大于每次取回的"
+        "向量候选数（默认 2×50=100），否则取回的集合随图和加载顺序变化、结果不可复现；400 时近似召回接近精确，单次仍为毫秒级")
 
     # --- LLM ---
     llm: Literal["none", "openai", "local"] = Field("none", description="none：离线抽取式；openai：OpenAI 兼容接口；local：本地 GGUF")

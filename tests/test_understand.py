@@ -1,0 +1,130 @@
+"""Question understanding and claim-level support, on the real index of corpus/.
+
+Table tests: one question as users type it → the status and a fact the answer must hold
+(or the gap it must name). The questions are our own, not the issue's examples.
+"""
+import pytest
+
+from kaocha_rag.answer import ask, rewrite_rule, understand_question
+from kaocha_rag.clean import normalize
+from kaocha_rag.lexicon import LexiconError, load_lexicon
+
+
+def _in(fact: str, text: str) -> bool:
+    return normalize(fact).replace(" ", "") in normalize(text).replace(" ", "")
+
+
+@pytest.mark.parametrize("question, entities, time, metric", [
+    ("周口港今年吞吐量多少", ["周口港"], ["今年"], ["吞吐量"]),
+    ("沭阳县2023年城市建设投了多少钱", ["沭阳县"], ["2023年"], []),
+    ("安吉县GDP是多少", ["安吉县"], [], ["gdp"]),
+    ("深圳那几个园区招商都咋整的", ["深圳"], [], []),  # no "商都" across word boundaries
+    ("考察团在上海浦东看到了哪些自贸区制度创新", ["上海", "浦东"], [], []),
+])
+def test_understood_constraints(corpus_index, question, entities, time, metric):
+    u = understand_question(question, corpus_index)
+    assert u.to_dict() == {"entities": entities, "time": time, "metric": metric}
+
+
+@pytest.mark.parametrize("question, found, how", [
+    ("周口港有哪些航线", "周口中心港", "alias"),  # same head, same last character
+    ("沭阳县怎么优化创业环境", "沭阳", "alias"),  # the report says 沭阳
+    ("去浙江的那次看了啥", "浙江", "literal"),
+])
+def test_entity_aliases(corpus_index, question, found, how):
+    e = understand_question(question, corpus_index).entities[0]
+    assert (e.found, e.how) == (found, how)
+
+
+def test_typo_is_corrected_and_said(corpus_index):
+    u = understand_question("招商引姿咋考核的", corpus_index)
+    assert u.corrections == [("招商引姿", "招商引资")]
+    a = ask("招商引姿咋考核的", index=corpus_index)
+    assert a.status == "answered" and "按“招商引资”查找" in a.answer
+
+
+@pytest.mark.parametrize("question, fact", [
+    ("周口港到底有多厉害", "5000万吨"),  # colloquial, no asking word the reports use
+    ("开封老旧小区物业是咋管的", "红色物业"),
+    ("洛阳搞文旅是啥思路", "创意为王"),
+    ("嘉善那边13579是啥意思", "上海"),
+    ("廈門累計有多少家世界500強來投資", "55个全球500强"),  # Traditional in, Simplified out
+    ("樂清市規上電氣企業有多少家", "1300多家"),
+    ("三和一中现在在校生多少人", "在校生"),  # typo in a place name
+])
+def test_answered_with_the_fact(corpus_index, question, fact):
+    a = ask(question, index=corpus_index)
+    assert a.status == "answered" and a.grounded, a.answer
+    assert _in(fact, a.answer), a.answer
+
+
+@pytest.mark.parametrize("question, gap", [
+    ("周口港2019年的吞吐量是多少", "资料中没有2019年的吞吐量"),
+    ("安吉县的常住人口有多少", "资料有安吉县的内容，但没有常住人口的数字"),
+    ("东阳市GDP是多少", "没有GDP的数字"),
+    ("东阳木雕城哪年开业的", "资料没有写明开业的时间"),
+])
+def test_partial_names_the_gap_and_cites_what_is_there(corpus_index, question, gap):
+    a = ask(question, index=corpus_index)
+    assert a.status == "partial" and a.grounded, a.answer
+    assert a.answer.startswith(gap) or gap in a.answer.splitlines()[0], a.answer
+    assert a.citations and "[1]" in a.answer
+    assert "按“" in a.answer  # what was looked for is shown, so the user can rephrase
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("雄安新区的建设进度如何", "资料中没有出现“雄安新区”"),
+    ("臺北的垃圾分類是怎麼做的", "资料中没有出现“台北”"),
+    ("报告里数字人民币试点有哪些做法", ""),
+    ("考察的那些地方殡葬改革咋推的", ""),
+])
+def test_out_of_scope_refused(corpus_index, question, reason):
+    a = ask(question, index=corpus_index)
+    assert a.status == "refused" and not a.grounded and a.citations == [], a.answer
+    assert reason in a.answer
+
+
+def test_script_follows_the_question(corpus_index):
+    simp = ask("乐清市规上电气企业有多少家", index=corpus_index)
+    trad = ask("樂清市規上電氣企業有多少家", index=corpus_index)
+    assert "萬" not in simp.answer and "企业" in simp.answer
+    assert "企業" in trad.answer
+    # the source panel keeps the report's own (Traditional) text
+    assert any("業" in c["text"] for c in simp.citations)
+
+
+def test_number_answer_prefers_the_sentence_with_the_figure(corpus_index):
+    a = ask("滨海新区外贸进出口总额多少", index=corpus_index)
+    first = a.answer.splitlines()[0]
+    assert "894亿美元" in first, a.answer
+
+
+def test_how_answer_keeps_run_in_points(corpus_index):
+    a = ask("开封是怎么抓产业转型的", index=corpus_index)
+    assert a.status == "answered"
+    assert len(a.answer.splitlines()) >= 2
+
+
+def test_ask_json_fields(corpus_index):
+    d = ask("周口中心港开通了几条国际航线", index=corpus_index).to_dict()
+    assert set(d) == {"query", "answer", "grounded", "mode", "citations", "unsupported", "status", "understood"}
+    assert d["status"] == "answered" and d["understood"]["entities"] == ["周口中心港"]
+    assert "8条国际集装箱航线" in d["answer"]
+
+
+@pytest.mark.parametrize("question, history, expected", [
+    ("那经营户呢", [("东阳木雕城有多少家企业", "…")], "东阳木雕城有多少家企业，那经营户呢"),
+    ("都叫啥名", [("周口港引进了哪些企业", "…")], "周口港引进了哪些企业，都叫啥名"),
+    ("那开封呢", [("洛阳怎么发展文旅", "…")], "开封怎么发展文旅"),
+])
+def test_follow_up_with_gazetteer(corpus_index, question, history, expected):
+    places = load_lexicon(corpus_index.settings.lexicon_dir).places
+    assert rewrite_rule(question, history, places) == expected
+
+
+def test_bad_lexicon_line_is_named(tmp_path):
+    for name in ("soft_words.txt", "metrics.txt", "places.txt"):
+        (tmp_path / name).write_text("多少\n", encoding="utf-8")
+    (tmp_path / "synonyms.txt").write_text("文旅 = 文化旅游\n职教 =\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="synonyms.txt 第 2 行格式不对"):
+        load_lexicon(tmp_path)
