@@ -12,6 +12,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
+from kaocha_rag import service  # noqa: E402
 from kaocha_rag.index import Index  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 from kaocha_rag.ui import build, launch_kwargs  # noqa: E402
@@ -22,13 +23,13 @@ def main():
     index = Index(settings)
     if not index.documents():
         print(f"首次启动：正在为 {settings.corpus_dir} 建索引……", flush=True)
-        for r in index.ingest([settings.corpus_dir], progress=lambda i, n, m: print(f"  [{i}/{n}] {m}", flush=True)):
+        for r in service.ingest(index, [settings.corpus_dir],
+                                progress=lambda i, n, m: print(f"  [{i}/{n}] {m}", flush=True)):
             print(f"  {r.source}: {r.status} {r.error}", flush=True)
     demo = build(index)
     auth = tuple(settings.auth.split(":", 1)) if ":" in settings.auth else None
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")), auth=auth,
-                auth_message="请输入账号和密码" if auth else None, **launch_kwargs())
+    # launch() itself reads GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (default 127.0.0.1:7860)
+    demo.launch(auth=auth, auth_message="请输入账号和密码" if auth else None, **launch_kwargs())
 
 
 if __name__ == "__main__":

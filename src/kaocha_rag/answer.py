@@ -13,7 +13,7 @@ from typing import Iterator
 
 from . import llm as llm_mod
 from .chunk import match_heading
-from .citations import check, sentences
+from .citations import check, renumber, sentences
 from .clean import normalize
 from .extract import TYPE_GAP, answers_type, choose, conflicting_numbers
 from .index import Index
@@ -331,7 +331,7 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
         return None
     # Renumber so that [1] is the first passage the answer cites.
     remap = {old: new for new, old in enumerate(res.used, 1)}
-    body = re.sub(r"\[(\d+)\]", lambda m: f"[{remap[int(m.group(1))]}]" if int(m.group(1)) in remap else "", res.text)
+    body = renumber(res.text, remap)
     if res.invalid:
         notes.append("已删除不存在的引用：" + "、".join(f"[{n}]" for n in res.invalid))
     if res.uncited:

@@ -13,6 +13,8 @@ from .clean import normalize
 
 CITE = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")
 _SENT = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』]?)?(?:\s*(?:\[\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\])+)?")
+# a figure written with digits or Chinese numerals and a unit ("五千万吨", "二十一年")
+HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(?:[多余])?[个家条项万亿元吨人年次倍所座亩米公里]")
 NUMBER = re.compile(r"\d+(?:[.,，]\d+)*(?:\s*[多余])?\s*(?:[万亿千百]+)?\s*(?:%|％|元|美元|人|家|条|项|个|亩|公里|米|平方米|吨|户|所|名|页|年|倍|次|标箱)?")
 
 
@@ -40,6 +42,20 @@ def overlap(sentence: str, passage: str) -> float:
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENT.findall(text) if s.strip()]
+
+
+def renumber(text: str, remap, keep_unknown: bool = False) -> str:
+    """Rewrite every [n] (and [n, m]) through ``remap`` (a dict or a function n → new n, None to drop):
+    the one place answers, drafted sections and merged outlines renumber their citations."""
+    get = remap.get if isinstance(remap, dict) else remap
+
+    def one(m: re.Match) -> str:
+        out = []
+        for n in cited_numbers(m.group(0)):
+            new = get(n)
+            out.append(f"[{new}]" if new is not None else (f"[{n}]" if keep_unknown else ""))
+        return "".join(out)
+    return CITE.sub(one, text)
 
 
 def cited_numbers(s: str) -> list[int]:

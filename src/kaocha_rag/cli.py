@@ -63,8 +63,10 @@ def _index():
 
 
 def cmd_ingest(a) -> int:
+    from . import service
+
     ix = _index()
-    reports = ix.ingest(a.paths, rebuild=a.rebuild)
+    reports = service.ingest(ix, a.paths, rebuild=a.rebuild, progress=_tqdm_progress())
     if a.json:
         _print_json({"files": [r.to_dict() for r in reports], **ix.stats()})
     else:
@@ -79,8 +81,28 @@ def cmd_ingest(a) -> int:
     return 1 if reports and all(r.status == "error" for r in reports) else 0
 
 
+def _tqdm_progress():
+    """Files done / total on stderr when a person watches (tqdm); silent in pipes and tests."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="文件", file=sys.stderr)
+
+    def progress(i: int, n: int, name: str) -> None:
+        bar.total = n
+        bar.n = i
+        bar.set_description(name[:30])
+        bar.refresh()
+        if i >= n:
+            bar.close()
+    return progress
+
+
 def cmd_list(a) -> int:
-    docs = _index().documents()
+    from . import service
+
+    docs = service.documents(_index())
     if a.json:
         _print_json({"documents": docs})
     else:
@@ -93,9 +115,9 @@ def cmd_list(a) -> int:
 
 
 def cmd_reports(a) -> int:
-    from .catalog import catalogue
+    from . import service
 
-    reports = catalogue(_index())
+    reports = service.reports(_index())
     if a.json:
         _print_json([r.contract() for r in reports])
         return 0
@@ -132,17 +154,15 @@ def _table(rows: list[list[str]], widths: list[int]) -> str:
 
 
 def cmd_remove(a) -> int:
-    try:
-        removed = _index().remove(a.target)
-    except KeyError as exc:
-        print(exc.args[0], file=sys.stderr)
-        return 2
+    from . import service
+
+    removed = service.delete(_index(), a.target)  # NotFoundError → main() prints it, exit 2
     _print_json({"removed": removed}) if a.json else print("已删除：" + "、".join(removed))
     return 0
 
 
 def cmd_search(a) -> int:
-    from .retrieve import search
+    from . import service
 
     ix = _index()
     queries = _questions(a.queries) if a.queries else [a.query]
@@ -151,7 +171,7 @@ def cmd_search(a) -> int:
         return 2
     filters = {"doc_ids": a.doc or None, "sources": a.source or None}
     for q in queries:
-        hits = search(q, a.k, index=ix, mode=a.mode, **filters)
+        hits = service.search(ix, q, a.k, mode=a.mode, **filters)
         if a.json:
             _print_json({"query": q, "hits": [h.to_dict() for h in hits]})
         else:
@@ -163,12 +183,12 @@ def cmd_search(a) -> int:
 
 
 def cmd_ask(a) -> int:
-    from .answer import ask
+    from . import service
 
     ix = _index()
     queries = _questions(a.queries) if a.queries else [a.question]
     for q in queries:
-        ans = ask(q, index=ix, k=a.k)
+        ans = service.ask(ix, q, k=a.k)
         if a.json:
             _print_json(ans.to_dict())
             continue
@@ -183,14 +203,15 @@ def cmd_ask(a) -> int:
 
 
 def cmd_eval(a) -> int:
+    from . import service
     from .evaluate import eval_questions, load_jsonl
-    from .retrieve import search
 
     if a.beir:
         res = _eval_beir_dir(a)
     else:
         ix = _index()
-        res = eval_questions(load_jsonl(a.questions), lambda q: [h.chunk["text"] for h in search(q, 10, index=ix, mode=a.mode)])
+        res = eval_questions(load_jsonl(a.questions),
+                             lambda q: [h.chunk["text"] for h in service.search(ix, q, 10, mode=a.mode)])
     if a.json:
         _print_json(res)
     else:
@@ -203,44 +224,41 @@ def _eval_beir_dir(a) -> dict:
     """Index a BEIR-style corpus (one passage = one chunk) in a temporary data dir and score it."""
     import tempfile
 
+    from . import service
     from .bench_corpus import index_passages
     from .evaluate import eval_beir
-    from .retrieve import search
 
     with tempfile.TemporaryDirectory() as tmp:
         ix = index_passages(Path(a.beir) / "corpus.jsonl", Path(tmp))
-        return eval_beir(a.beir, lambda q: [h.chunk["doc_id"] for h in search(q, 10, index=ix, mode=a.mode, dedup=False)])
+        return eval_beir(a.beir, lambda q: [h.chunk["doc_id"] for h in service.search(ix, q, 10, mode=a.mode, dedup=False)])
 
 
 def cmd_outline(a) -> int:
-    from .draft import outline
+    from . import service
 
-    regions = [r for r in (a.regions or "").replace("，", ",").split(",") if r.strip()]
-    o = outline(a.topic, index=_index(), regions=regions)
-    _export(o, a)
+    _export(service.outline(_index(), a.topic, a.regions), a)
     return 0
 
 
 def cmd_draft(a) -> int:
-    from .draft import draft_section
+    from . import service
 
-    o = draft_section(a.section, a.topic, index=_index())
-    _export(o, a)
+    _export(service.draft_section(_index(), a.section, a.topic), a)
     return 0
 
 
 def _export(o, a) -> None:
-    from .export import to_docx, to_markdown
+    from . import service
+    from .export import to_markdown
 
     if a.json:
         _print_json(o.to_dict())
     else:
         print(to_markdown(o))
-    if a.docx:
-        to_docx(o, a.docx)
-        print(f"已导出 {a.docx}", file=sys.stderr)
-    if a.md:
-        Path(a.md).write_text(to_markdown(o), encoding="utf-8")
+    for kind in ("docx", "md"):
+        if getattr(a, kind):
+            service.export_outline(o, kind, getattr(a, kind))
+            print(f"已导出 {getattr(a, kind)}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -314,13 +332,16 @@ def main(argv=None) -> int:
     if args.cmd == "ask" and not args.question and not args.queries:
         print("请给出问题，或用 --queries FILE", file=sys.stderr)
         return 2
-    from .store import StoreUnavailable
+    from .errors import KaochaError, StoreUnavailable
 
     try:
         return args.fn(args) or 0
     except StoreUnavailable as exc:
         print(str(exc), file=sys.stderr)
         return 3
+    except KaochaError as exc:  # bad input the user can fix: the message says what and how
+        print(str(exc), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

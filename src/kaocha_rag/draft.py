@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import llm as llm_mod
 from .answer import answer_sentence, citation_dict, context_block, is_grounded, pack
-from .citations import check
+from .citations import check, cited_numbers, renumber
 from .index import Index
 from .prompts import render
 from .retrieve import Hit, search
@@ -130,8 +130,8 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
                 cites = _Cites()
                 remap = {n: cites.n(kept[n - 1]) for n in res.used}
                 paras = [p.strip() for p in res.text.split("\n") if p.strip()]
-                points = [{"text": re.sub(r"\[(\d+)\]", lambda m: f"[{remap.get(int(m.group(1)), '')}]", p),
-                           "citations": sorted({remap[n] for n in map(int, re.findall(r"\[(\d+)\]", p)) if n in remap})}
+                points = [{"text": renumber(p, remap),
+                           "citations": sorted({remap[n] for n in cited_numbers(p) if n in remap})}
                           for p in paras]
                 if res.unsupported:
                     notes.append("以下数字在所引资料中找不到：" + "、".join(res.unsupported))
@@ -187,8 +187,7 @@ def merge_section(base: Outline | None, part: Outline) -> Outline:
 
         points = []
         for p in s["points"]:
-            text = re.sub(r"\[(\d+)\]", lambda m: f"[{renum(int(m.group(1)))}]" if int(m.group(1)) in by_n else m.group(0),
-                          p["text"])
+            text = renumber(p["text"], lambda n: renum(n) if n in by_n else None, keep_unknown=True)
             points.append({"text": text, "citations": [renum(n) for n in p["citations"] if n in by_n]})
         out.append({"heading": s["heading"], "points": points})
     return Outline(base.title, out, cites, base.grounded, base.notes + part.notes)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 
 from .chunk import match_heading
-from .citations import NUMBER, sentences
+from .citations import HAS_NUMBER, NUMBER, sentences
 from .clean import normalize
 from .lexicon import CorpusView
 from .support import Check, term_weight
 from .understand import Understood
 
-HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(?:[多余])?[个家条项万亿元吨人年次倍所座亩米公里]")
 PERSON = re.compile(r"同志|书记|市长|县长|区长|主任|局长|部长|省长|主席|带队|率领|带领|牵头|院长|校长|董事长|总经理")
 DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月\d{0,2}日?|[一二三四五六七八九十]+月[一二三四五六七八九十]*日?|年底|年初|上旬|中旬|下旬")
 RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")

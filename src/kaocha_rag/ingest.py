@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import IngestError  # noqa: F401  (re-exported for callers)
+
 SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MAX_FILE_MB = 20
 # A .docx is a zip; refuse one whose parts would inflate past this (zip bomb).
@@ -20,10 +22,6 @@ MAX_UNZIPPED_MB = 200
 MAX_ZIP_RATIO = 200
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc / .xls
-
-
-class IngestError(ValueError):
-    """A file that cannot be read; the message is for the user."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import LexiconError  # noqa: F401  (re-exported for callers)
 from .clean import normalize
 
 ADMIN_SUFFIX = re.compile(r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|县|区|盟|旗|新区|镇|乡)$")
@@ -30,10 +31,6 @@ ADMIN_SUFFIX = re.compile(r"(?:特别行政区|维吾尔自治区|壮族自治�
 _COMMON = {"东方", "江山", "和平", "城区", "郊区", "矿区", "长安", "太平", "新华", "永安", "光明", "红旗", "解放", "胜利",
            "青山", "白云", "开发", "中山", "人民", "新城", "城关", "市中", "河口", "高新", "经济", "南山", "北京路", "吉利",
            "安全", "大同", "平安", "兴业", "通道", "宁安", "合作", "龙华", "华容", "普陀", "永和", "文安", "安定"}
-
-
-class LexiconError(ValueError):
-    """A word list under lexicon/ is malformed (message names file and line)."""
 
 
 @dataclass(frozen=True)

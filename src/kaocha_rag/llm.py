@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .errors import LLMError  # re-exported: callers catch llm.LLMError
 from .settings import Settings
-
-
-class LLMError(RuntimeError):
-    pass
 
 
 def chat_model(settings: Settings):

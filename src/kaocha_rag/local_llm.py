@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .llm import LLMError
+from .errors import LLMError
 from .settings import Settings
 
 

@@ -9,6 +9,7 @@ import functools
 import string
 from pathlib import Path
 
+from .errors import PromptError  # noqa: F401  (re-exported for callers)
 from .settings import Settings
 
 REQUIRED = {
@@ -22,10 +23,6 @@ REQUIRED = {
     "answer_user_local": {"context", "question"},
     "draft_section_local": {"context", "topic", "section"},
 }
-
-
-class PromptError(ValueError):
-    pass
 
 
 def fields(template: str) -> set[str]:

@@ -83,13 +83,3 @@ class Settings(BaseSettings):
     # --- app ---
     ui_concurrency: int = Field(4, ge=1, le=64, description="应用同时处理的提问数（其余排队）；慢的大模型不会挡住别的用户")
     auth: str = Field("", description="user:password，开启登录（在局域网共享时使用）")
-
-    @property
-    def llm_enabled(self) -> bool:
-        if self.llm == "local":
-            return True
-        return bool(self.llm_base_url and self.llm_model) or self.llm == "openai"
-
-
-def get_settings(**overrides) -> Settings:
-    return Settings(**overrides)

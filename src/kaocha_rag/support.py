@@ -92,8 +92,7 @@ def _figure_for(chunk: dict, u: Understood) -> bool:
     """A number question needs a sentence that gives the metric a number — and names the
     place asked about, unless the heading path or the passage's opening sentence does
     ("承德一中在校生": a sentence about another school in a passage listing 承德一中 is not it)."""
-    from .citations import sentences
-    from .extract import HAS_NUMBER
+    from .citations import HAS_NUMBER, sentences
 
     sents = [normalize(x) for x in sentences(chunk["text"])]
     frame = normalize(" ".join([chunk["title"], *chunk["section"]])) + (sents[0] if sents else "")

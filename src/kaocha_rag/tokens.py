@@ -52,9 +52,3 @@ def encoding():
 def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
-
-def truncate_tokens(text: str, max_tokens: int) -> str:
-    ids = encoding().encode(text, disallowed_special=())
-    if len(ids) <= max_tokens:
-        return text
-    return encoding().decode(ids[:max_tokens])

@@ -7,24 +7,16 @@ two users of one server never see each other's conversation.
 from __future__ import annotations
 
 import functools
-import re
-import shutil
-import tempfile
-import uuid
-from pathlib import Path
 
 import gradio as gr
 
-from . import ui_html
-from .answer import ask_stream
-from .catalog import catalogue
-from .draft import Outline, draft_section, merge_section, outline
-from .export import from_markdown, to_docx, to_markdown
+from . import service, ui_html
+from .errors import KaochaError
+from .export import to_markdown
 from .index import Index
-from .llm import configured_model, test_connection
+from .llm import test_connection
+from .service import SECTIONS, safe_upload_name  # noqa: F401  (safe_upload_name: tests import it from here)
 from .store import StoreUnavailable
-
-SECTIONS = ["基本情况", "主要做法与经验", "差距与启示", "下一步打算和建议"]
 LLM_CHOICES = [("离线抽取式（不用大模型）", "none"), ("OpenAI 兼容接口", "openai"), ("本地模型（GGUF）", "local")]
 STATUS_WORDS = {"added": "已加入", "updated": "已更新", "unchanged": "未变化", "error": "失败"}
 
@@ -41,6 +33,8 @@ def _store_guard(fn):
             return fn(*a, **kw)
         except StoreUnavailable as exc:
             raise gr.Error(f"向量库暂时无法连接，请稍后再试：{exc}") from exc
+        except KaochaError as exc:  # every user-facing error carries its Chinese message
+            raise gr.Error(str(exc)) from exc
     return wrapper
 
 
@@ -93,8 +87,8 @@ def _chat_tab(index: Index, prefs: gr.State) -> gr.Dropdown:
         shown = _display(hist) + [{"role": "user", "content": ui_html.escape_md(question or "")}]
         final = None
         try:
-            for text, final in ask_stream(question, index=index, history=hist, settings=settings,
-                                          doc_ids=doc_ids or None):
+            for text, final in service.ask_stream(index, question, history=hist, settings=settings,
+                                                  doc_ids=doc_ids or None):
                 if final is None:
                     yield shown + [{"role": "assistant", "content": ui_html.chat_markdown(text, turn)}], \
                         hist, cards, "", gr.update()
@@ -132,45 +126,23 @@ def _draft_tab(index: Index, prefs: gr.State) -> None:
 
     @_store_guard
     def on_outline(t, r):
-        if not (t or "").strip():
-            raise gr.Error("请先填写主题，例如：城市更新")
-        o = outline(t, index=index, regions=[x for x in re.split(r"[,，、\s]+", r or "") if x])
+        o = service.outline(index, t, r)
         return to_markdown(o), o
 
     @_store_guard
     def on_section(t, s, o, pref):
-        if not (t or "").strip():
-            raise gr.Error("请先填写主题，例如：城市更新")
-        notes: list[str] = []
-        settings = _session_settings(index, pref)
-        model = configured_model(settings, notes)
-        part = draft_section(s, t, index=index, model=model, settings=settings)
-        part.notes = notes + part.notes
-        merged = merge_section(o, part)
+        part = service.draft_section(index, s, t, settings=_session_settings(index, pref))
+        merged = service.merge_section(o, part)
         return to_markdown(merged), merged
 
+    @_store_guard
     def on_export(md, o, kind):
-        if not (md or "").strip():
-            raise gr.Error("还没有稿子：先生成提纲或起草一个部分")
-        out = Path(tempfile.mkdtemp(prefix="kaocha-export-")) / f"考察报告草稿.{kind}"
-        if kind == "md":
-            out.write_text(md, encoding="utf-8")
-        else:
-            parsed = from_markdown(md)  # the user's edits win; citations come from the drafted state
-            to_docx(Outline(parsed["title"] or "考察报告", parsed["sections"], o.citations if o else []), out)
-        return str(out)
+        return str(service.export(md, o, kind))
 
     b_outline.click(on_outline, [topic, regions], [draft_md, current], api_name="outline")
     b_section.click(on_section, [topic, section, current, prefs], [draft_md, current], api_name="draft_section")
     b_docx.click(lambda md, o: on_export(md, o, "docx"), [draft_md, current], file_out, api_name="export_docx")
     b_md.click(lambda md, o: on_export(md, o, "md"), [draft_md, current], file_out, api_name="export_md")
-
-
-def safe_upload_name(name: str) -> str:
-    """What the user sees of an uploaded file's name: no folders, no control characters, ≤ 120 chars."""
-    base = re.split(r"[/\\]", name or "")[-1]
-    base = re.sub(r"[\x00-\x1f\x7f]", "_", base).strip(" .")
-    return (base[:60] + "…" + base[-59:] if len(base) > 120 else base) or "未命名"
 
 
 def _corpus_tab(index: Index, docs_filter: gr.Dropdown) -> None:
@@ -195,41 +167,23 @@ def _corpus_tab(index: Index, docs_filter: gr.Dropdown) -> None:
     def on_upload(files, progress=gr.Progress()):
         if not files:
             return [], *refreshed(), "没有选择文件"
-        store = Path(index.settings.data_dir) / "uploads"
-        store.mkdir(parents=True, exist_ok=True)
-        paths, names = [], {}
-        for f in files:
-            src = Path(f if isinstance(f, str) else f.name)
-            safe = store / f"{uuid.uuid4().hex}{src.suffix.lower()[:10]}"
-            shutil.copyfile(src, safe)  # stored under a generated name: no path from the user is trusted
-            paths.append(safe)
-            names[str(safe)] = safe_upload_name(src.name)
-        reports = index.ingest(paths, names=names, progress=lambda i, n, m: progress((i, n), desc=f"处理 {m}"))
-        for p, r in zip(paths, reports):
-            if r.status == "error":
-                p.unlink(missing_ok=True)  # keep nothing we could not index
+        reports = service.upload(index, [f if isinstance(f, str) else f.name for f in files],
+                                 progress=lambda i, n, m: progress((i, n), desc=f"处理 {m}"))
         rows = [[r.source, STATUS_WORDS[r.status], r.documents, r.chunks, r.error] for r in reports]
         ok = sum(r.status != "error" for r in reports)
         return rows, *refreshed(), f"共处理 {len(reports)} 个文件：{ok} 个成功，{len(reports) - ok} 个失败"
 
     @_store_guard
     def on_delete(t):
-        t = (t or "").strip()
-        if not t:
-            return *refreshed(), "请先选择要删除的报告或文件"
         try:
-            removed = index.remove(t)
+            removed = service.delete(index, t)
             return *refreshed(), "已删除：" + "、".join(removed)
-        except KeyError as exc:
-            return *refreshed(), str(exc.args[0])
+        except KaochaError as exc:  # nothing chosen, or not found: said in the status line
+            return *refreshed(), str(exc)
 
     @_store_guard
     def on_reindex(progress=gr.Progress()):
-        sources = index.manifest.sources()
-        paths = [Path(s["path"]) for s in sources if Path(s["path"]).exists()]
-        names = {s["path"]: s["source"] for s in sources}
-        reports = index.ingest(paths, rebuild=True, names=names,
-                               progress=lambda i, n, m: progress((i, n), desc=f"重建 {m}"))
+        reports = service.reindex(index, progress=lambda i, n, m: progress((i, n), desc=f"重建 {m}"))
         bad = [r.error for r in reports if r.status == "error"]
         return *refreshed(), f"重建完成：{len(reports)} 个文件" + (f"，{len(bad)} 个失败" if bad else "")
 
@@ -271,11 +225,11 @@ def _settings_tab(index: Index, prefs: gr.State) -> None:
 
 
 def _doc_choices(index: Index):
-    return [(f"{d['title']}（{d['doc_id']}）", d["doc_id"]) for d in index.documents()]
+    return [(f"{d['title']}（{d['doc_id']}）", d["doc_id"]) for d in service.documents(index)]
 
 
 def _delete_choices(index: Index):
-    docs = index.documents()
+    docs = service.documents(index)
     files = sorted({d["source"] for d in docs})
     return [(f"整个文件：{f}", f) for f in files] + [(f"报告：{d['title']}（{d['doc_id']}）", d["doc_id"]) for d in docs]
 
@@ -285,6 +239,6 @@ CATALOGUE_HEADERS = ["doc_id", "标题", "考察地点", "考察单位", "时间
 
 def _doc_rows(index: Index):
     """One row per report: the catalogue (catalog.py, cached per index generation) and its passage count."""
-    chunks = {d["doc_id"]: d["chunks"] for d in index.documents()}
+    chunks = {d["doc_id"]: d["chunks"] for d in service.documents(index)}
     return [[r.doc_id, ("〔重复〕" if r.duplicate_of else "") + r.title, "、".join(r.places), "、".join(r.units),
-             r.date, r.delegation, r.source, chunks.get(r.doc_id, 0)] for r in catalogue(index)]
+             r.date, r.delegation, r.source, chunks.get(r.doc_id, 0)] for r in service.reports(index)]
