@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .clean import NUM_ZH, Mapped, clean, normalize
 from .ingest import read_file
+from .roles import role_of
 from .split import containment, shingles, split_documents
 from .tokens import count_tokens
 
@@ -44,6 +45,7 @@ class Chunk:
     norm: str = ""  # search form of text
     hash: str = ""
     duplicate_of: str | None = None
+    role: str = ""  # 概况 / 做法·经验 / 成效 / 启示·差距 / 问题 / 打算·建议 (roles.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -192,7 +194,8 @@ def chunk_text(raw_text: str, source: str, *, max_tokens: int = 420, min_tokens:
             norm = normalize(text)
             s, e = m.span(i, j)
             doc.chunks.append(Chunk(f"{doc_id}-{len(doc.chunks) + 1}", doc_id, span.title, source, path,
-                                    text, s, e, norm, hashlib.sha1(norm.encode()).hexdigest()[:16]))
+                                    text, s, e, norm, hashlib.sha1(norm.encode()).hexdigest()[:16],
+                                    role=role_of(path, text)))
         docs.append(doc)
     mark_duplicate_chunks([c for d in docs for c in d.chunks])
     return docs

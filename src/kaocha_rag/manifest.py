@@ -15,18 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .chunk import Chunk, Document
+from .roles import role_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS files(source TEXT PRIMARY KEY, key TEXT, size INTEGER, added REAL, path TEXT, encoding TEXT);
 CREATE TABLE IF NOT EXISTS docs(doc_id TEXT PRIMARY KEY, source TEXT, title TEXT, duplicate_of TEXT, ord INTEGER);
 CREATE TABLE IF NOT EXISTS chunks(chunk_id TEXT PRIMARY KEY, vec_id TEXT UNIQUE, doc_id TEXT, source TEXT, title TEXT,
-  section TEXT, text TEXT, norm TEXT, start INTEGER, "end" INTEGER, hash TEXT, duplicate_of TEXT, ord INTEGER);
+  section TEXT, text TEXT, norm TEXT, start INTEGER, "end" INTEGER, hash TEXT, duplicate_of TEXT, ord INTEGER, role TEXT);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 """
 CHUNK_COLS = ("chunk_id", "vec_id", "doc_id", "source", "title", "section", "text", "norm", "start", "end", "hash",
-              "duplicate_of", "ord")
+              "duplicate_of", "ord", "role")
 
 
 class Manifest:
@@ -41,6 +42,9 @@ class Manifest:
         self._all_lock = threading.Lock()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(chunks)")}
+        if "role" not in cols:  # a manifest written before passages had roles: rows read as role NULL,
+            self.db.execute("ALTER TABLE chunks ADD COLUMN role TEXT")  # computed on read (chunks())
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -119,6 +123,8 @@ class Manifest:
         for r in cur:
             d = dict(zip(CHUNK_COLS, r))
             d["section"] = json.loads(d["section"])
+            if not d["role"]:
+                d["role"] = role_of(d["section"], d["text"])
             out.append(d)
         return out
 
@@ -132,4 +138,4 @@ class Manifest:
 
 def _row(c: Chunk, vec_id: str, n: int) -> tuple:
     return (c.chunk_id, vec_id, c.doc_id, c.source, c.title, json.dumps(c.section, ensure_ascii=False), c.text,
-            c.norm, c.start, c.end, c.hash, c.duplicate_of, n)
+            c.norm, c.start, c.end, c.hash, c.duplicate_of, n, c.role or role_of(c.section, c.text))
