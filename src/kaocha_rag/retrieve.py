@@ -65,7 +65,8 @@ def _rrf(dense: np.ndarray, kw: np.ndarray, allowed: np.ndarray) -> np.ndarray:
 
 def search(query: str, k: int = 5, *, index: Index, doc_ids: list[str] | None = None,
            sources: list[str] | None = None, mode: str = "hybrid", candidates: int = 50,
-           dedup: bool = True, fusion: str | None = None) -> list[Hit]:
+           dedup: bool = True, fusion: str | None = None, roles: list[str] | None = None) -> list[Hit]:
+    """``roles``: only passages of these roles in their report (roles.py: 做法·经验, 打算·建议, …)."""
     fusion = fusion or index.settings.fusion
     if fusion not in FUSIONS:
         raise ValueError(f"未知的融合方式 {fusion!r}，可选：{', '.join(FUSIONS)}")
@@ -87,6 +88,9 @@ def search(query: str, k: int = 5, *, index: Index, doc_ids: list[str] | None = 
     if sources:
         wanted = set(sources)
         allowed &= np.array([c["source"] in wanted for c in chunks])
+    if roles:
+        wanted = set(roles)
+        allowed &= np.array([c.get("role") in wanted for c in chunks])
     pos = {c["vec_id"]: i for i, c in enumerate(chunks)}
 
     dense = np.zeros(len(chunks), dtype=np.float32)

@@ -1,0 +1,130 @@
+"""Drafting benchmark (issue 14): outlines for writers' topics, eval/drafting.jsonl.
+
+    KAOCHA_DATA_DIR=/tmp/draft-data python scripts/bench_drafting.py [--set eval/drafting.jsonl] [--dump F]
+
+Per topic and overall:
+- cover: must-cover facts cited — a citation's passage holds the evidence (kaocha_rag.evaluate.squash);
+- role: cited points whose passage's role (roles.py) is one the section draws on (draft.SECTION_ROLES);
+- off: off-topic points — the point holds a must_not marker, or neither the point, its passage nor
+  the passage's heading path holds any topic term or expansion (draft.understand_topic: the words,
+  their synonyms and corpus forms; the judgement is mechanical, not a hand read);
+- dup: pairs of points from the same fact — the same passage sentence, or ≥ 60 % of the shorter
+  point's character 3-grams in the other after normalising (t2s, punctuation and the “开封：” label removed);
+- frag: points that are not a complete sentence — not ending in 。！？, opening with punctuation or a
+  conjunction, unbalanced quotes/brackets, or fewer than 10 characters;
+- refused covered / uncovered; outline latency (s, after one warm-up outline).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from kaocha_rag import draft  # noqa: E402
+from kaocha_rag.clean import normalize  # noqa: E402
+from kaocha_rag.evaluate import load_jsonl, squash  # noqa: E402
+from kaocha_rag.index import Index  # noqa: E402
+from kaocha_rag.roles import roles_of  # noqa: E402
+
+LABEL = re.compile(r"^[\u4e00-\u9fff]{2,12}：")
+QUOTES = [("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》")]
+
+
+def key(text: str) -> str:
+    return squash(LABEL.sub("", text))
+
+
+def grams(s: str) -> set[str]:
+    return {s[i:i + 3] for i in range(max(1, len(s) - 2))}
+
+
+def fragment(text: str) -> bool:
+    body = LABEL.sub("", text).strip()
+    return (len(re.sub(r"\W", "", body)) < 10 or not re.search(r"[。！？!?]$", body)
+            or bool(re.match(r"^[，,、；;：:。）)”’和及与并而但且或等]", body))
+            or any(body.count(a) != body.count(b) for a, b in QUOTES))
+
+
+def judge(row: dict, o, index: Index) -> dict:
+    t = draft.understand_topic(row["topic"], index, row.get("regions") or [])
+    words = [w for w in t.words() if len(w) >= 2] + [r for r in row.get("regions") or []]
+    by_n = {c["n"]: c for c in o.citations}
+    cited_text = [squash(c["text"]) for c in o.citations]
+    covered = sum(1 for m in row["must_cover"] if any(squash(m["evidence"]) in ct for ct in cited_text))
+    pts, role_ok, off, frag = [], 0, 0, 0
+    for s in o.sections:
+        name = draft._bare(s["heading"])
+        for p in s["points"]:
+            if not p["citations"]:
+                continue
+            c = by_n[p["citations"][0]]
+            chunk = index.chunk(c["chunk_id"]) or c
+            pts.append((p["text"], c))
+            role_ok += roles_of(chunk) in draft.SECTION_ROLES.get(name, ())
+            n = normalize(p["text"])
+            around = normalize(p["text"] + c["text"] + " ".join(c["section"]))
+            if any(normalize(m) in n for m in row.get("must_not", [])) or not any(w in around for w in words):
+                off += 1
+            frag += fragment(p["text"])
+    dups = 0
+    for i in range(len(pts)):
+        for j in range(i):
+            a, b = key(pts[i][0]), key(pts[j][0])
+            ga, gb = grams(a), grams(b)
+            if a == b or len(ga & gb) / max(1, min(len(ga), len(gb))) >= 0.6:
+                dups += 1
+    return {"must": len(row["must_cover"]), "covered": covered, "points": len(pts), "role_ok": role_ok,
+            "off": off, "dup": dups, "frag": frag}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--set", default=str(ROOT / "eval/drafting.jsonl"))
+    ap.add_argument("--dump", default="")
+    args = ap.parse_args()
+    rows = load_jsonl(args.set)
+    index = Index()
+    draft.outline("招商引资", index=index)  # warm-up: model load, lexicon, catalogue
+    tot = {k: 0 for k in ("must", "covered", "points", "role_ok", "off", "dup", "frag")}
+    refused_cov = refused_unc = n_cov = n_unc = 0
+    times, dump = [], []
+    print(f"{'id':4} {'topic':28} {'grounded':8} {'cover':>6} {'role':>6} {'off':>4} {'dup':>4} {'frag':>4} {'s':>5}")
+    for row in rows:
+        t0 = time.perf_counter()
+        o = draft.outline(row["topic"], index=index, regions=row.get("regions") or [])
+        dt = time.perf_counter() - t0
+        times.append(dt)
+        if row["covered"]:
+            n_cov += 1
+            refused_cov += not o.grounded
+        else:
+            n_unc += 1
+            refused_unc += not o.grounded
+        r = judge(row, o, index)
+        for k in tot:
+            tot[k] += r[k]
+        dump.append({"id": row["id"], "topic": row["topic"], "result": r, "outline": o.to_dict()})
+        print(f"{row['id']:4} {row['topic'][:14]:28} {str(o.grounded):8} {r['covered']:>2}/{r['must']:<3} "
+              f"{r['role_ok']:>2}/{r['points']:<3} {r['off']:>4} {r['dup']:>4} {r['frag']:>4} {dt:5.1f}")
+    pct = lambda a, b: f"{a}/{b} ({100 * a / b:.0f} %)" if b else "—"  # noqa: E731
+    times.sort()
+    print()
+    print(f"must-cover facts cited      {pct(tot['covered'], tot['must'])}")
+    print(f"points with matching role   {pct(tot['role_ok'], tot['points'])}")
+    print(f"off-topic points            {pct(tot['off'], tot['points'])}")
+    print(f"duplicate point pairs       {tot['dup']}")
+    print(f"fragments                   {tot['frag']}")
+    print(f"covered topics refused      {refused_cov}/{n_cov}")
+    print(f"uncovered topics refused    {pct(refused_unc, n_unc)}")
+    print(f"outline latency             median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")
+    if args.dump:
+        Path(args.dump).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in dump) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
