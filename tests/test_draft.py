@@ -4,12 +4,13 @@ import pytest
 
 from kaocha_rag.draft import outline
 from kaocha_rag.export import from_markdown, to_docx, to_markdown
+from kaocha_rag.clean import normalize
 from kaocha_rag.split import containment, shingles
 
 from conftest import llm_settings
 
 
-@pytest.mark.parametrize("topic, regions", [("城市更新", ["洛阳", "开封"]), ("招商引资", []), ("职业教育", [])])
+@pytest.mark.parametrize("topic, regions", [("城市更新", ["洛阳", "开封"]), ("招商引资", []), ("社区治理", [])])
 def test_outline_structure_and_citations(corpus_index, topic, regions):
     o = outline(topic, index=corpus_index, regions=regions)
     assert o.grounded
@@ -21,9 +22,10 @@ def test_outline_structure_and_citations(corpus_index, topic, regions):
                 assert p["text"].startswith("【待补充：")
                 continue
             for n in p["citations"]:
-                # the point's sentence is quoted from the passage it cites
-                body = p["text"].split("：", 1)[-1]
-                assert containment(shingles(body), shingles(by_n[n]["text"])) >= 0.8  # unrelated passages share < 0.05
+                # the point's sentence is quoted from the passage it cites (Simplified; a run-in
+                # heading joined to its sentence with "，"; the place label "开封：" is not quoted)
+                body = re.sub(r"^[\u4e00-\u9fff]{2,12}：", "", p["text"])
+                assert containment(shingles(normalize(body)), shingles(normalize(by_n[n]["text"]))) >= 0.8
     assert any(p["citations"] for p in o.sections[1]["points"])
 
 
@@ -82,3 +84,140 @@ def test_llm_draft_is_checked_like_an_answer(corpus_index, fake):
     fake.reply = "资料编号：[1]"  # says nothing: the offline draft takes over, with a note
     part = draft_section("主要做法与经验", "港口建设", index=corpus_index, model=_fake_model(corpus_index, fake))
     assert "大模型的稿子没有有效引用，已改用离线拼写" in part.notes and part.sections[0]["points"]
+
+
+# -- issue 14: points a writer can use ---------------------------------------------------------------
+from kaocha_rag import draft as draft_mod  # noqa: E402
+from kaocha_rag.roles import roles_of  # noqa: E402
+
+LABEL = re.compile(r"^([\u4e00-\u9fff]{2,12})：")
+RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+[是要]|首先|其次|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
+
+
+def _cited(o):
+    by_n = {c["n"]: c for c in o.citations}
+    return [(s, p, by_n[p["citations"][0]]) for s in o.sections for p in s["points"] if p["citations"]]
+
+
+def _key(text):
+    body = re.sub(r"\W", "", normalize(LABEL.sub("", text)))
+    return {body[i:i + 3] for i in range(max(1, len(body) - 2))}
+
+
+@pytest.fixture(scope="module")
+def community(corpus_index):
+    return outline("社区治理", index=corpus_index)
+
+
+@pytest.fixture(scope="module")
+def city(corpus_index):
+    return outline("城市管理", index=corpus_index)
+
+
+def test_points_are_on_topic(corpus_index, community):
+    t = draft_mod.understand_topic("社区治理", corpus_index)
+    words = t.words()
+    cited = _cited(community)
+    assert len(cited) >= 5
+    for _, p, c in cited:
+        around = normalize(p["text"] + " ".join(c["section"]))
+        assert any(w in around for w in words), p["text"]  # the point or its heading holds the topic
+        assert "三河一中" not in p["text"] and "招商" not in p["text"]
+
+
+def test_points_are_complete_sentences_without_run_in_numbers(community, city):
+    for o in (community, city):
+        for _, p, _ in _cited(o):
+            body = LABEL.sub("", p["text"])
+            assert re.search(r"[。！？]$", body), body  # ends as a sentence
+            assert not re.match(r"^[，,、；;：:。）)”’和及与并]", body), body  # opens as one
+            assert not RUN_IN.match(body), body  # "一是…" / "（二）…" stripped
+            assert body.count("“") == body.count("”") and body.count("（") == body.count("）"), body
+    # a run-in heading ("二是…", "（三）…") is kept in the writer's words, its number gone
+    assert any(re.search(r"(?:[一二三四五六七八九十]是|[（(][一二三四五六七八九十]+[）)])" + re.escape(LABEL.sub("", p["text"])[:6]),
+                         normalize(c["text"]) + normalize(" ".join(c["section"])))
+               for o in (community, city) for _, p, c in _cited(o))
+
+
+def test_no_two_points_from_the_same_fact(community, city):
+    for o in (community, city):
+        keys = [_key(p["text"]) for _, p, _ in _cited(o)]
+        for i in range(len(keys)):
+            for j in range(i):
+                shared = len(keys[i] & keys[j]) / min(len(keys[i]), len(keys[j]))
+                assert shared < 0.6, (i, j)
+
+
+def test_roles_match_sections(corpus_index, city):
+    for s, p, c in _cited(city):
+        role = roles_of(corpus_index.chunk(c["chunk_id"]))
+        assert role in draft_mod.SECTION_ROLES[draft_mod._bare(s["heading"])], (s["heading"], role, p["text"])
+    # what the visited places did never comes from the home city's own plan ("三、笃行:该怎么干")
+    practice = [c for s, _, c in _cited(city) if s["heading"].endswith("主要做法与经验")]
+    assert practice and not any("怎么干" in " ".join(c["section"]) for c in practice)
+
+
+def test_points_name_their_place_and_regions_are_kept(corpus_index):
+    o = outline("产业转型", index=corpus_index, regions=["洛阳", "开封"])
+    assert o.grounded
+    practice = [p for s, p, _ in _cited(o) if s["heading"].endswith("主要做法与经验")]
+    assert practice
+    for p in practice:
+        m = LABEL.match(p["text"])
+        named = m.group(1) if m else next((r for r in ("洛阳", "开封") if r in p["text"]), "")
+        assert named in ("洛阳", "开封"), p["text"]  # attributed, and to a region asked for
+    assert not any("周口" in LABEL.sub("", p["text"])[:10] for p in practice)
+
+
+def test_simplified_points_original_citations(corpus_index):
+    o = outline("强镇扩权", index=corpus_index)
+    cited = _cited(o)
+    assert cited
+    from kaocha_rag.clean import _t2s
+
+    for _, p, c in cited:
+        assert _t2s().convert(p["text"]) == p["text"]  # the point is Simplified
+    assert any("強鎮擴權" in c["text"] for _, _, c in cited)  # the citation keeps the report's script
+    assert any("强镇扩权" in p["text"] for _, p, _ in cited)
+
+
+def test_topic_never_written_literally_is_found_through_synonyms(corpus_index):
+    _, chunks = corpus_index.keyword()
+    assert not any("街头游园" in c["norm"] for c in chunks)  # the writer's word, not the reports'
+    o = outline("街头游园改造", index=corpus_index)
+    assert o.grounded
+    assert any("小游园" in p["text"] for _, p, _ in _cited(o))  # lexicon/synonyms.txt: 口袋公园 = 小游园 = 街头游园
+
+
+def test_uncovered_topic_refused_with_nearest_material(corpus_index):
+    o = outline("河长制推行", index=corpus_index)
+    assert o.grounded is False and o.sections == [] and o.citations == []
+    assert "资料中没有找到" in o.notes[0]
+    assert any(n.startswith("最接近的资料：《") for n in o.notes)
+
+
+def test_thin_material_gives_a_short_outline_with_slots(corpus_index):
+    o = outline("强镇扩权", index=corpus_index)
+    assert any("内容较少" in n for n in o.notes)
+    slots = [p for s in o.sections for p in s["points"] if not p["citations"]]
+    assert len(slots) > len(o.sections)  # more 【待补充】 than the genre's own slots, no padding
+
+
+def test_offline_section_is_paragraphs_by_theme_every_sentence_cited(corpus_index):
+    from kaocha_rag.draft import draft_section
+
+    part = draft_section("主要做法与经验", "社区治理", index=corpus_index)
+    paras = part.sections[0]["points"]
+    assert part.grounded and paras
+    for p in paras:
+        assert re.match(r"^（[一二三四五六七八九十]）[^。]+。", p["text"])  # the theme leads the paragraph
+        body = re.sub(r"^（[一二三四五六七八九十]）[^。]+。", "", p["text"])
+        sents = re.findall(r"[^。！？]+[。！？](?:\[\d+\])?", body)
+        assert sents and all(re.search(r"\[\d+\]$", s) for s in sents), p["text"]  # every sentence cited
+        assert set(p["citations"]) == {int(n) for n in re.findall(r"\[(\d+)\]", p["text"])}
+    assert any(len(re.findall(r"\[\d+\]", p["text"])) >= 2 for p in paras)  # grouped, not one quote each
+    assert len(paras) < sum(len(re.findall(r"\[\d+\]", p["text"])) for p in paras)
+    for c in part.citations:
+        assert roles_of(corpus_index.chunk(c["chunk_id"])) in draft_mod.SECTION_ROLES["主要做法与经验"]
+    plans = draft_section("下一步打算和建议", "城市管理", index=corpus_index)
+    assert plans.citations and all(roles_of(corpus_index.chunk(c["chunk_id"])) == "打算·建议" for c in plans.citations)

@@ -7,6 +7,7 @@ from other regions' reports, so they are marked slots (【待补充：…】), n
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -131,7 +132,8 @@ class Topic:
                [f for g in self.groups for forms, _ in g.spans for f in forms]
 
 
-LINK_MIN = 2.5  # words this common (建设, 工作, 机制) never bind their neighbours into one thing
+LINK_MIN = 1.2  # words this common (建设, 工作) never bind their neighbours into one thing
+NO_LINK = frozenset("机制 体系 制度 模式 工程 建设 工作 发展 问题 管理".split())  # "…问责机制": 机制 is a suffix
 
 
 def _groups(text: str, terms: list, view, lex) -> list[_Group]:
@@ -162,7 +164,7 @@ def _groups(text: str, terms: list, view, lex) -> list[_Group]:
         if run:
             a, wa = run[-1]
             pair = a.text + t.text
-            if not (pair in text and wa >= LINK_MIN and w >= LINK_MIN and view.has(pair)):
+            if not (pair in text and min(wa, w) >= LINK_MIN and not {a.text, t.text} & NO_LINK and view.has(pair)):
                 close()
         run.append((t, w))
     close()
@@ -185,7 +187,11 @@ def understand_topic(topic: str, index: Index, regions: list[str] | None = None)
     view = corpus_view(index)
     # the request's verbs (精简, 改进, 抢抓) say what to do about the thing; its nouns say what it is
     verbs = {w.word for w in __import__("jieba.posseg", fromlist=["cut"]).cut(text) if w.flag.startswith("v") and w.flag != "vn"}
-    terms = [(t, term_weight(t, view) * (0.5 if t.text in verbs else 1.0)) for t in core]
+    # a word of the request that the reports never use weighs as a noun would: a drafting topic is
+    # a thing ("碳排放权交易"), and the reports not naming it is the surest sign they are not about it
+    absent = 1.5 * math.log(1 + max(1, len(view.all_text)))
+    terms = [(t, (term_weight(t, view) if t.known or t.text in verbs else absent) * (0.5 if t.text in verbs else 1.0))
+             for t in core]
     groups = _groups(normalize(text), terms, view, load_lexicon(index.settings.lexicon_dir))
     groups += [_Group([(e, term_weight(e, view))]) for e in ents]
     return Topic(topic, replace(u, topic=core, entities=ents), groups, list(regions or []))
@@ -386,12 +392,13 @@ def _is_dup(key: str, kept: list[str]) -> bool:
     return False
 
 
-def _pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_passage: int = 2) -> list[Point]:
+def _pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_passage: int = 2,
+          strict: bool = True) -> list[Point]:
     """Best points first, no two from the same fact, at most ``per_passage`` from one passage;
-    with regions, taken in turn from each region."""
+    with regions, taken in turn from each region (``strict``: only points about them)."""
     groups = [[p for p in points if r in normalize(p.text) or r == p.place or r in normalize(" ".join(p.hit.chunk["section"]))]
               for r in regions] if regions else [points]
-    if regions:
+    if regions and not strict:
         rest = [p for p in points if not any(p in g for g in groups)]
         groups.append(rest)
     out: list[Point] = []
@@ -443,13 +450,17 @@ def grounded(t: Topic, hits: list[Hit], index: Index) -> tuple[bool, str]:
     if unknown and len(unknown) == len(t.regions):
         return False, "资料中没有出现" + "、".join(f"“{r}”" for r in unknown)
     d = assess(t.text, hits, index, u=t.u)
+    best = max(t.cover(normalize(" ".join(h.chunk["section"]) + h.chunk["text"])) for h in hits)
+    absent = [x.text for x in t.u.topic if not x.known and x.weight >= 1.5]  # nouns (understand: 1.5)
+    if absent and best < 0.5:
+        return False, "资料中没有出现：" + "、".join(absent)
     if d.status != "refused":
         return True, d.gap
     # a request names several things ("精简会议文件、改进会风文风"); a passage on one of them is
     # material when every word of the request is one the reports use (an absent noun such as
     # 医共体 still refuses: the reports are not about it)
     if t.u.topic and all(x.known for x in t.u.topic) and not [e for e in t.u.entities if not e.known] and \
-            max(t.cover(normalize(" ".join(h.chunk["section"]) + h.chunk["text"])) for h in hits) >= ON_TOPIC:
+            best >= ON_TOPIC:
         return True, ""
     return False, d.gap
 
@@ -474,7 +485,9 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     sections, found = [], 0
     for i, (name, _, slot) in enumerate(STRUCTURE):
         points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
-        chosen = _pick(_points(t, per_section[name], index, name), SECTION_MAX[name], kept, regions)
+        # what the regions did must be about them; the lessons and plans the reports drew from them need not name them
+        chosen = _pick(_points(t, per_section[name], index, name), SECTION_MAX[name], kept, regions,
+                       strict=name in ("基本情况", "主要做法与经验"))
         found += len(chosen)
         points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
         if not chosen:
