@@ -128,3 +128,35 @@ def test_bad_lexicon_line_is_named(tmp_path):
     (tmp_path / "synonyms.txt").write_text("文旅 = 文化旅游\n职教 =\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="synonyms.txt 第 2 行格式不对"):
         load_lexicon(tmp_path)
+
+
+# -- the same checks on LLM answers (the fake records what it was asked) ----------------------------
+def _llm(index, fake):
+    from conftest import llm_settings
+
+    return llm_settings(index, fake)
+
+
+def test_llm_answer_naming_another_place_is_flagged(corpus_index, fake):
+    fake.reply = "洛阳的周口中心港年设计吞吐能力5000万吨[1]。"  # 洛阳 is not in the cited passage
+    a = ask("周口港的吞吐能力有多大", index=corpus_index, settings=_llm(corpus_index, fake))
+    assert a.mode == "llm" and a.status == "answered"
+    assert "洛阳" in a.unsupported
+    assert any(n.startswith("以下地名在所引资料中找不到：洛阳") for n in a.notes)
+
+
+def test_refused_and_partial_questions_never_reach_the_llm(corpus_index, fake):
+    fake.reply = "周口港2019年吞吐量是4000万吨[1]。"
+    refused = ask("雄安新区的建设进度如何", index=corpus_index, settings=_llm(corpus_index, fake))
+    partial = ask("周口港2019年的吞吐量是多少", index=corpus_index, settings=_llm(corpus_index, fake))
+    assert refused.status == "refused" and partial.status == "partial"
+    assert fake.requests == []  # the gap is stated offline, word for word, not left to the model
+    assert "4000万吨" not in partial.answer and partial.answer.startswith("资料中没有2019年的吞吐量")
+
+
+def test_llm_gets_only_passages_that_meet_the_constraints(corpus_index, fake):
+    fake.reply = "开封推行“红色物业”全覆盖[1]。"
+    ask("开封老旧小区物业是咋管的", index=corpus_index, settings=_llm(corpus_index, fake))
+    user = fake.requests[-1]["body"]["messages"][-1]["content"]
+    blocks = [b for b in user.split("</资料>")[0].split("\n[") if "《" in b]
+    assert blocks and all("开封" in b for b in blocks)  # every passage given to the model is about 开封

@@ -103,7 +103,8 @@ def _admin_places() -> tuple[dict[str, str], dict[str, str]]:
         for row in csv.DictReader(f):
             name, code = row["name"], row["adcode"]
             names[code] = name
-            places.setdefault(name, code)
+            if name not in _COMMON:  # 山西's districts called 城区/郊区 are no reason to read 城区 as a place
+                places.setdefault(name, code)
             short = ADMIN_SUFFIX.sub("", name)
             # "崂山区"→"崂山" is too ambiguous for districts in general (和平区, 新华区…):
             # districts keep their full name; provinces, cities and counties get the short form.

@@ -21,7 +21,7 @@ ORG_SUFFIX = r"(?:[一二三四五六七八九十]中|中学|小学|学校|医�
 QTYPES = [
     ("number", r"多少|(?<![那这哪])几[个家条项亿万年次倍所座]|多大|多长|多高|多宽|多远|多重|规模|数量|比例|占比|增长了?多少|排名|第几"),
     ("who", r"谁|哪位|哪些人|什么人|带队|领队|牵头人|负责人"),
-    ("when", r"什么时候|何时|哪一年|哪年|几月|几号|什么时间|多久|哪天"),
+    ("when", r"什么时候|啥时候?|何时|哪一年|哪年|几月|几号|什么时间|多久|哪天"),
     ("where", r"哪里|哪儿|在哪|什么地方|哪个地方|何处|哪些地方|哪个市|哪个县|哪个区|去了哪"),
     ("list", r"流程|步骤|材料|条件|哪些|包括|有几|清单"),
     ("how", r"怎么|怎样|如何|咋|做法|经验|办法|举措|措施|路子|门道|招数|高招|思路|模式|打法|套路"),
@@ -194,7 +194,7 @@ def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, i
             if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds)):
                 end = i + n + _unit_suffix(q[i + n:], lex)
                 if end > i + n and not _resolve_entity(q[i:end], corpus, lex).known and (
-                        re.search(r"[靠把被将在对向给让用以从到去来搞抓]", q[i + n:end]) or
+                        re.search(r"[靠把被将在对向给让用以从到去来搞抓]", q[i + n:end]) or _has_verb(q[i + n:end]) or
                         re.fullmatch(r"[高经]?" + ORG_SUFFIX, q[i + n:end])):
                     # "周口靠港口", "嘉善把宅基地", "滨海新区高新区": the place alone is the entity;
                     # a unit with a name of its own ("东阳木雕城") stays one, known or not
@@ -208,6 +208,13 @@ def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, i
         if pos >= 0 and not any(s < pos + len(w) and pos < e for s, e, _ in spans) and w not in lex.soft:
             spans.append((pos, pos + len(w), w))
     return sorted(spans)
+
+
+def _has_verb(s: str) -> bool:
+    """"发展港口": a verb phrase, not the name of a unit ("木雕城", "旅游职业学院")."""
+    import jieba.posseg as pseg
+
+    return any(p.flag.startswith("v") for p in pseg.cut(s))
 
 
 def _boundaries(q: str) -> set[int]:
@@ -259,8 +266,15 @@ def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
     import jieba.posseg as pseg
 
     words: dict[str, bool] = {}
-    for p in pseg.cut(ASKING.sub(" ", rest)):
+    run: list[str] = []  # consecutive single-character nouns: a name jieba doesn't know ("坡鹿")
+    for p in list(pseg.cut(ASKING.sub(" ", rest))) + [_End()]:
         w = p.word.strip()
+        if len(w) == 1 and _is_han(w) and w not in lex.soft and p.flag.startswith("n"):
+            run.append(w)
+            continue
+        if len(run) >= 2:
+            words.setdefault("".join(run), True)
+        run = []
         if re.fullmatch(r"[a-z0-9]{3,}", w) and not YEAR.fullmatch(w):  # "13579", "7s": a code the reports use
             words.setdefault(w, True)
             continue
@@ -268,6 +282,10 @@ def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
             continue
         words.setdefault(w, p.flag in NOUNISH or w in lex.equal)
     return list(words.items())
+
+
+class _End:
+    word, flag = "", "x"
 
 
 def _all_soft(w: str, lex: Lexicon) -> bool:
