@@ -1,6 +1,7 @@
 """Drafting benchmark (issue 14): outlines for writers' topics, eval/drafting.jsonl.
 
     KAOCHA_DATA_DIR=/tmp/draft-data python scripts/bench_drafting.py [--set eval/drafting.jsonl] [--dump F]
+        [--outlines F]   # judge outlines made elsewhere (JSON lines {"id", "outline", "seconds"}), e.g. an older commit's
 
 Per topic and overall:
 - cover: must-cover facts cited — a citation's passage holds the evidence (kaocha_rag.evaluate.squash);
@@ -86,18 +87,25 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", default=str(ROOT / "eval/drafting.jsonl"))
     ap.add_argument("--dump", default="")
+    ap.add_argument("--outlines", default="")
     args = ap.parse_args()
     rows = load_jsonl(args.set)
     index = Index()
-    draft.outline("招商引资", index=index)  # warm-up: model load, lexicon, catalogue
+    made = {d["id"]: d for d in load_jsonl(args.outlines)} if args.outlines else {}
+    if not made:
+        draft.outline("招商引资", index=index)  # warm-up: model load, lexicon, catalogue
     tot = {k: 0 for k in ("must", "covered", "points", "role_ok", "off", "dup", "frag")}
     refused_cov = refused_unc = n_cov = n_unc = 0
     times, dump = [], []
     print(f"{'id':4} {'topic':28} {'grounded':8} {'cover':>6} {'role':>6} {'off':>4} {'dup':>4} {'frag':>4} {'s':>5}")
     for row in rows:
-        t0 = time.perf_counter()
-        o = draft.outline(row["topic"], index=index, regions=row.get("regions") or [])
-        dt = time.perf_counter() - t0
+        if made:
+            d = made[row["id"]]
+            o, dt = draft.Outline(**d["outline"]), d["seconds"]
+        else:
+            t0 = time.perf_counter()
+            o = draft.outline(row["topic"], index=index, regions=row.get("regions") or [])
+            dt = time.perf_counter() - t0
         times.append(dt)
         if row["covered"]:
             n_cov += 1

@@ -108,10 +108,11 @@ class _Group:
         single = 0.0
         for t, w in self.parts:
             if t.known and any(v in text for v in t.variants):
-                single += w
+                # a part that is a term of its own (招商引资 in 招商引资考核, 企业家) counts whole
+                single += w / (0.4 if self.spans and len(t.text) >= 3 else 1.0)
             elif any(r in text for r in t.related if len(r) >= 2):
                 single += 0.25 * w  # a lead (旅游 for 文化旅游), not the thing itself
-        return max(best, single * (0.4 if self.spans else 1.0))
+        return min(self.weight, max(best, single * (0.4 if self.spans else 1.0)))
 
 
 @dataclass
@@ -356,18 +357,22 @@ def _points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[Point
             body = _strip_label(raw)
             if not body:
                 continue
+            last = raw
             # "一是推行‘红色物业’全覆盖。" says what; the next sentence says how: one point, writer's words
             if len(body) < 26 and RUN_IN_LABEL.match(raw) and i + 1 < len(sents) and not RUN_IN_LABEL.match(sents[i + 1]):
                 nxt = _strip_label(sents[i + 1])
                 if nxt and not _is_heading(sents[i + 1]):
                     body = body.rstrip("。；;，, ") + "，" + nxt
+                    last = sents[i + 1]
+            if not re.search(r"[。！？!?；;][”’」』]?$", last.strip()):
+                continue  # the passage ends mid-sentence ("…我们要缩小与先进地区的差距,必须"): not a claim
             body = _finish(_one_claim(_to_simplified(body), t))
             if not _complete(body):
                 continue
             n = normalize(body)
             cover = t.cover(n)
             # on topic: the sentence shares the topic's terms, or stands under a heading that does
-            if cover < ON_TOPIC and not (head_cover >= 0.5 and cover > 0) and not (head_cover >= 0.67):
+            if cover < ON_TOPIC and not (head_cover >= 0.4 and cover > 0) and not (head_cover >= 0.6):
                 continue
             place = _place_of(body, h, index, own)
             if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
@@ -396,8 +401,8 @@ def _pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_
           strict: bool = True) -> list[Point]:
     """Best points first, no two from the same fact, at most ``per_passage`` from one passage;
     with regions, taken in turn from each region (``strict``: only points about them)."""
-    groups = [[p for p in points if r in normalize(p.text) or r == p.place or r in normalize(" ".join(p.hit.chunk["section"]))]
-              for r in regions] if regions else [points]
+    groups = [[p for p in points if r in normalize(p.text) or r == p.place or r in normalize(" ".join(p.hit.chunk["section"]))
+               or r in p.hit.chunk.get("norm", "")] for r in regions] if regions else [points]
     if regions and not strict:
         rest = [p for p in points if not any(p in g for g in groups)]
         groups.append(rest)
