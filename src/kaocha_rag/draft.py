@@ -401,8 +401,11 @@ def _pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_
           strict: bool = True) -> list[Point]:
     """Best points first, no two from the same fact, at most ``per_passage`` from one passage;
     with regions, taken in turn from each region (``strict``: only points about them)."""
+    # a point is about a region when it or its headings name it, or its passage does and the point
+    # names no other place ("周口把…" in a passage that also mentions 开封 is about 周口)
     groups = [[p for p in points if r in normalize(p.text) or r == p.place or r in normalize(" ".join(p.hit.chunk["section"]))
-               or r in p.hit.chunk.get("norm", "")] for r in regions] if regions else [points]
+               or (r in p.hit.chunk.get("norm", "") and (not p.place or p.place in regions))] for r in regions] \
+        if regions else [points]
     if regions and not strict:
         rest = [p for p in points if not any(p in g for g in groups)]
         groups.append(rest)
