@@ -77,7 +77,7 @@ class Understood:
 
 # -- typos ------------------------------------------------------------------------------------------
 def correct_typos(q: str, corpus: CorpusView, lex: Lexicon,
-                  protect: list[tuple[int, int]] = ()) -> tuple[str, list[tuple[str, str]]]:
+                  protect: list[tuple[int, int]] = (), allow_common: bool = False) -> tuple[str, list[tuple[str, str]]]:
     """One homophone typo per word: "招商引姿" → "招商引资" when 引姿 is no corpus bigram, 资 sounds
     like 姿, and the repaired run (≥ 4 characters, e.g. 招商引资) is corpus text."""
     fixes = []
@@ -99,12 +99,14 @@ def correct_typos(q: str, corpus: CorpusView, lex: Lexicon,
                 run = _run_around("".join(trial), j, corpus)
                 pair_new, pair_old = trial[i] + trial[i + 1], chars[i] + chars[i + 1]
                 # 空掉 → 空调: a common word that the reports use, and the characters around it
-                # still read as corpus text ("推行了街长制" must not become 了解)
+                # still read as corpus text ("推行了街长制" must not become 了解). Off by default:
+                # on names the corpus lacks it "repairs" the name away (紫堇 → 紫金, 结头 → 街头 on the
+                # near-miss set), hiding exactly the sign that the reports don't hold the answer
                 common = _freq(pair_new) >= 100 and not _freq(pair_old) and all(
                     trial[k] + trial[k + 1] in corpus.bigrams for k in (j - 1, j) if 0 <= k < len(trial) - 1)
                 if soft and not (0 < j < len(chars) - 1 and corpus.has(trial[j - 1] + alt + trial[j + 1])):
                     continue
-                if (len(run) >= 4 or (len(run) >= 2 and run in lex.places) or (common and not soft)) and \
+                if (len(run) >= 4 or (len(run) >= 2 and run in lex.places) or (common and not soft and allow_common)) and \
                         (best is None or len(run) > len(best[2])):
                     best = (j, alt, run)
         if best:
