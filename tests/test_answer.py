@@ -31,9 +31,14 @@ def test_empty_questions(corpus_index, question):
 
 
 def test_huge_and_hostile_questions_do_not_crash(corpus_index):
-    for q in ["周口港" * 50000, "<script>alert(1)</script> DROP TABLE chunks; 周口港吞吐能力?"]:
-        a = ask(q, index=corpus_index)
-        assert isinstance(a.answer, str)
+    a = ask("周口港" * 50000, index=corpus_index)  # 150,000 characters: answered from the 周口港 passage
+    assert (a.status, a.grounded, a.mode) == ("answered", True, "extractive")
+    assert "年设计吞吐能力5000万吨" in a.answer and [c["n"] for c in a.citations] == [1]
+    hostile = "<script>alert(1)</script> DROP TABLE chunks; 周口港吞吐能力?"
+    a = ask(hostile, index=corpus_index)  # markup and SQL are only words the reports do not hold
+    assert (a.status, a.grounded, a.citations) == ("refused", False, [])
+    assert a.answer.startswith(f"资料中没有找到能回答“{hostile}”的内容。")
+    assert len(corpus_index.documents()) == 11
 
 
 @pytest.mark.parametrize("question, history, expected", [

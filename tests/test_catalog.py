@@ -1,5 +1,5 @@
 """The catalogue of the reports (catalog.py): pinned on the bundled corpus, checked field by field
-against the hand-made table eval/catalogue.json, the filter, the cache and the CLI contract."""
+against the hand-made table eval/catalogue.json, the filter and the cache (the CLI contract: test_cli.py)."""
 import json
 import re
 
@@ -220,7 +220,7 @@ def test_places_named_only_by_count_are_found_where_the_text_names_them_together
     assert r.places == ["扬州", "镇江"] and r.date == "5月"  # the day is anonymised: only the month is known
 
 
-# -- cache, CLI and UI ----------------------------------------------------------------------------
+# -- cache ----------------------------------------------------------------------------------------
 def test_catalogue_is_cached_per_generation_and_reextracts_only_changed_reports(fresh_index, tmp_path, monkeypatch):
     calls = []
     real = catalog.extract
@@ -244,20 +244,3 @@ def test_catalogue_is_cached_per_generation_and_reextracts_only_changed_reports(
     fresh_index.remove("甲.txt")
     assert [r.places for r in catalogue(fresh_index)] == [["无锡"]] and len(calls) == 2
     assert filter_docs(catalogue(fresh_index), "江苏") == [second["乙.txt"].doc_id]
-
-
-def test_cli_reports_json_contract(corpus_index, cat, capsys, monkeypatch):
-    from kaocha_rag.cli import main
-
-    monkeypatch.setenv("KAOCHA_DATA_DIR", str(corpus_index.settings.data_dir))
-    assert main(["reports", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 11
-    for row, r in zip(rows, cat):
-        assert list(row) == ["doc_id", "title", "places", "units", "date", "delegation", "source"]
-        assert isinstance(row["places"], list) and isinstance(row["units"], list)
-        assert all(isinstance(row[k], str) for k in ("doc_id", "title", "date", "delegation", "source"))
-        assert row == r.contract()
-    assert main(["reports"]) == 0
-    out = capsys.readouterr().out
-    assert "考察地点" in out and "2024年11月23日至30日" in out and "共 11 篇报告" in out

@@ -78,7 +78,8 @@ def test_chat_citation_followup(browser, app_url, size):
     page.locator('#chat a[href="#cite-1-1"]').first.click()
     card = page.locator("#sources .cite.active")
     assert card.count() == 1 and card.get_attribute("id") == "cite-1-1"
-    assert card.locator("mark").count() >= 1 and card.is_visible()
+    mark = card.locator("mark")  # the one sentence the answer took from this passage, highlighted
+    assert mark.count() == 1 and card.is_visible() and mark.inner_text() in page.inner_text("#chat")
     assert "《" in card.inner_text()  # report title and heading path
     page.screenshot(path=str(shots / "03-citation.png"))
 

@@ -1,5 +1,3 @@
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -65,45 +63,107 @@ def test_bad_file_does_not_stop_others(fresh_index, tmp_path):
     assert reports["good.txt"].status == "added"
 
 
-def _cli(args, data_dir, **kw):
-    env = dict(os.environ, KAOCHA_DATA_DIR=str(data_dir))
-    return subprocess.run([sys.executable, "-m", "kaocha_rag.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, **kw)
+KILL_CHILD = r"""
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from kaocha_rag.index import Index
+from kaocha_rag.settings import Settings
 
 
-def test_cli_search_json_contract(corpus_index, tmp_path):
-    out = _cli(["search", "周口港的吞吐能力是多少？", "--k", "5", "--json"], corpus_index.settings.data_dir)
-    data = json.loads(out.stdout)
-    assert data["query"] == "周口港的吞吐能力是多少？" and len(data["hits"]) == 5
-    assert set(data["hits"][0]) == {"rank", "score", "chunk_id", "doc_id", "title", "section", "source", "text"}
-    q = tmp_path / "q.txt"
-    q.write_text("周口港的吞吐能力是多少？\n\n崂山区去年的地方财政收入是多少？\n", encoding="utf-8")
-    lines = _cli(["search", "--queries", str(q), "--k", "2", "--json"], corpus_index.settings.data_dir).stdout.splitlines()
-    assert [json.loads(l)["query"] for l in lines] == ["周口港的吞吐能力是多少？", "崂山区去年的地方财政收入是多少？"]
+class KillAfterUpsert:
+    # The real store, except that the process gets SIGKILL as soon as an upsert has returned:
+    # the file's vectors are in Chroma, its manifest transaction has not begun.
+    def __init__(self, real):
+        self.real = real
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def upsert(self, *args, **kw):
+        self.real.upsert(*args, **kw)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
-def test_kill_mid_ingest_keeps_previous_index(tmp_path, corpus_index):
-    data = tmp_path / "data"
-    assert _cli(["ingest", str(CORPUS / "003_b7bc17034cca5bf0.txt")], data).returncode == 0
-    before = json.loads(_cli(["search", "沭阳职业专科学校占地多少亩？", "--json"], data).stdout)
-    big = tmp_path / "big"
-    big.mkdir()
-    for name in ("000_d688bad86ca44f67.txt", "001_4eae6fcf7c2bc2f8.txt"):
-        (big / name).write_bytes((CORPUS / name).read_bytes())
-    env = dict(os.environ, KAOCHA_DATA_DIR=str(data))
-    for delay in (4.0, 9.0):
-        proc = subprocess.Popen([sys.executable, "-m", "kaocha_rag.cli", "ingest", str(big)], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+data, folder, how = sys.argv[2:5]
+ix = Index(Settings(data_dir=data))
+if how == "after-vectors":
+    ix = Index(ix.settings, embedder=ix.embedder, store=KillAfterUpsert(ix.store))
+ix.ingest([folder], progress=lambda i, n, name: print(i, n, name, flush=True))
+print("done", flush=True)
+"""
+Q = "沭阳职业专科学校占地多少亩？"
+NEW_A = "关于赴甲地考察的报告\n一、基本情况\n甲地港口年设计吞吐能力3100万吨，开通集装箱航线14条。\n"
+
+
+def _ingest_child(data, folder, how):
+    return subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(ROOT / "src"), str(data), str(folder), how],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _top(ix, q):
+    return [h.chunk["chunk_id"] for h in search(q, 5, index=ix)]
+
+
+def test_kill_mid_ingest_keeps_previous_index(corpus_data, corpus_index, tmp_path):
+    """SIGKILL while two new files go into the corpus index, at two points: right after the first
+    file's vectors were written (before its manifest transaction), and from outside while the
+    second file is being ingested. Each time a fresh open of the folder answers as before, lists
+    only committed files and never returns a passage the manifest does not list; the next ingest
+    completes and leaves no stray vector. (Two processes load the model, not seven: the checks
+    run here, on folders this process had not opened before.)"""
+    from kaocha_rag.index import Index
+
+    from conftest import copy_corpus_data
+
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "1_甲地.txt").write_text(NEW_A, encoding="utf-8")
+    (new / "2_乙地.txt").write_bytes((CORPUS / "004_a43456356f896553.txt").read_bytes())
+    old_sources = {p.name for p in CORPUS.glob("*.txt")}
+    before = _top(corpus_index, Q)
+
+    # 1. killed between writing the first file's vectors and committing it
+    data1 = copy_corpus_data(corpus_data, tmp_path / "data1")
+    proc = _ingest_child(data1, new, "after-vectors")
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == -signal.SIGKILL, err[-2000:]
+    assert out.splitlines() == ["0 2 1_甲地.txt"]
+    data2 = copy_corpus_data(data1, tmp_path / "data2")  # the crashed state, for the second kill
+    ix = Index(corpus_index.settings.model_copy(update={"data_dir": data1}), embedder=corpus_index.embedder)
+    assert {d["source"] for d in ix.documents()} == old_sources
+    orphans = ix.store.ids() - ix.manifest.vec_ids()
+    assert orphans and all(v.startswith("1_甲地-") for v in orphans)  # the vectors were written
+    assert _top(ix, Q) == before
+    hnsw = Index(ix.settings.model_copy(update={"exact_search_max": 0}), embedder=corpus_index.embedder)
+    for index in (ix, hnsw):  # neither exact search nor Chroma's HNSW returns the unlisted passage
+        assert all(h.chunk["source"] in old_sources for h in search("甲地港口年设计吞吐能力", 5, index=index))
+
+    # 2. the same ingest again on the crashed folder, killed from outside once the second file is under way
+    proc = _ingest_child(data2, new, "timed")
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line.strip())
+            if line.startswith("1 2 "):
+                time.sleep(0.3)
+                break
+    finally:
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        after = json.loads(_cli(["search", "沭阳职业专科学校占地多少亩？", "--json"], data).stdout)
-        assert after["hits"][0]["chunk_id"] == before["hits"][0]["chunk_id"]
-        listed = json.loads(_cli(["list", "--json"], data).stdout)["documents"]
-        assert {d["source"] for d in listed} <= {"003_b7bc17034cca5bf0.txt", *os.listdir(big)}
-    assert _cli(["ingest", str(big)], data).returncode == 0
-    listed = json.loads(_cli(["list", "--json"], data).stdout)["documents"]
-    assert len(listed) == 9
+        proc.wait(60)
+    assert lines == ["0 2 1_甲地.txt", "1 2 2_乙地.txt"] and proc.returncode == -signal.SIGKILL
+    ix = Index(corpus_index.settings.model_copy(update={"data_dir": data2}), embedder=corpus_index.embedder)
+    sources = {d["source"] for d in ix.documents()}
+    assert old_sources | {"1_甲地.txt"} <= sources <= old_sources | {"1_甲地.txt", "2_乙地.txt"}
+    assert ix.store.ids() >= ix.manifest.vec_ids()  # every listed passage has its vector
+    assert _top(ix, Q) == before
+
+    # 3. the next ingest completes
+    assert [r.status for r in ix.ingest([new])][0] == "unchanged"
+    assert {d["source"] for d in ix.documents()} == old_sources | {"1_甲地.txt", "2_乙地.txt"}
+    assert len(ix.documents()) == 13
+    assert ix.store.ids() == ix.manifest.vec_ids()
+    assert _top(ix, Q) == before
+    assert "3100万吨" in search("甲地港口年设计吞吐能力", 1, index=ix)[0].chunk["text"]
 
 
 def test_sentence_transformers_backend_with_bundled_model(settings_factory, tmp_path):

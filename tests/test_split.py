@@ -1,7 +1,3 @@
-import json
-import subprocess
-import sys
-
 import pytest
 
 from kaocha_rag.chunk import chunk_file, match_heading
@@ -86,19 +82,6 @@ def test_chunks_cover_the_body_and_offsets_are_inside_the_file(name):
     runs += [run] if run else []
     titles = [d.title.replace(" ", "") for d in docs]
     assert [r for r in runs if not any(r in t or t in r for t in titles)] == []
-
-
-def test_cli_chunks_json_shape():
-    out = subprocess.run([sys.executable, "-m", "kaocha_rag.cli", "chunks", str(SEEDS["003_b7bc17034cca5bf0.txt"]), "--json"],
-                         capture_output=True, text=True, check=True).stdout
-    data = json.loads(out)
-    assert set(data) == {"source", "documents"}
-    doc = data["documents"][0]
-    assert set(doc) == {"doc_id", "title", "duplicate_of", "chunks"}
-    assert set(doc["chunks"][0]) == {"chunk_id", "section", "text", "start", "end"}
-    raw = SEEDS["003_b7bc17034cca5bf0.txt"].read_text(encoding="utf-8")
-    c = doc["chunks"][1]
-    assert raw[c["start"]:c["end"]] == c["text"]
 
 
 @pytest.mark.parametrize("text, title", [
