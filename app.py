@@ -12,10 +12,10 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 sys.path.insert(0, str(Path(__file__).parent / "src"))
 
-from kaocha_rag import service  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
+from kaocha_rag.app import service  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
-from kaocha_rag.ui import build, launch_kwargs  # noqa: E402
+from kaocha_rag.app.ui import build, launch_kwargs  # noqa: E402
 
 
 def main():

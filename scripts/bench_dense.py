@@ -29,9 +29,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from kaocha_rag.chunk import Chunk, Document  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
-from kaocha_rag.retrieve import search  # noqa: E402
+from kaocha_rag.ingest.chunk import Chunk, Document  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
+from kaocha_rag.answer.retrieve import search  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 
 DIM = 384
@@ -101,7 +101,7 @@ CHILD = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import bench_dense as b
-from kaocha_rag.index import Index
+from kaocha_rag.index.index import Index
 from kaocha_rag.settings import Settings
 _, queries = b.synthetic(int(sys.argv[3]), int(sys.argv[4]))
 ix = Index(Settings(data_dir=sys.argv[2], exact_search_max=0, **json.loads(sys.argv[5])), embedder=b.StubEmbedder(queries))

@@ -4,7 +4,7 @@
         [--outlines F]   # judge outlines made elsewhere (JSON lines {"id", "outline", "seconds"}), e.g. an older commit's
 
 Per topic and overall:
-- cover: must-cover facts cited — a citation's passage holds the evidence (kaocha_rag.evaluate.squash);
+- cover: must-cover facts cited — a citation's passage holds the evidence (kaocha_rag.bench.evaluate.squash);
 - role: cited points whose passage's role (roles.py) is one the section draws on (draft.SECTION_ROLES);
 - off: off-topic points — the point holds a must_not marker, or neither the point, its passage nor
   the passage's heading path holds any topic term or expansion (draft.understand_topic: the words,
@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from kaocha_rag import draft  # noqa: E402
-from kaocha_rag.clean import normalize  # noqa: E402
-from kaocha_rag.evaluate import load_jsonl, squash  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
-from kaocha_rag.roles import roles_of  # noqa: E402
+from kaocha_rag.ingest.clean import normalize  # noqa: E402
+from kaocha_rag.bench.evaluate import load_jsonl, squash  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
+from kaocha_rag.ingest.roles import roles_of  # noqa: E402
 
 LABEL = re.compile(r"^[\u4e00-\u9fff]{2,12}：")
 QUOTES = [("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》")]
@@ -59,7 +59,7 @@ def judge(row: dict, o, index: Index) -> dict:
     covered = sum(1 for m in row["must_cover"] if any(squash(m["evidence"]) in ct for ct in cited_text))
     pts, role_ok, off, frag = [], 0, 0, 0
     for s in o.sections:
-        name = draft._bare(s["heading"])
+        name = draft.bare_heading(s["heading"])
         for p in s["points"]:
             if not p["citations"]:
                 continue

@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "benchmarks"
 sys.path.insert(0, str(ROOT / "src"))
 
-from kaocha_rag.chunk import chunk_text  # noqa: E402
-from kaocha_rag.clean import normalize  # noqa: E402
-from kaocha_rag.evaluate import load_jsonl  # noqa: E402
-from kaocha_rag.index import passage_for_embedding  # noqa: E402
-from kaocha_rag.keyword import BM25  # noqa: E402
+from kaocha_rag.ingest.chunk import chunk_text  # noqa: E402
+from kaocha_rag.ingest.clean import normalize  # noqa: E402
+from kaocha_rag.bench.evaluate import load_jsonl  # noqa: E402
+from kaocha_rag.index.index import passage_for_embedding  # noqa: E402
+from kaocha_rag.index.keyword import BM25  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 
 

@@ -20,9 +20,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from kaocha_rag.answer import ask_stream  # noqa: E402
-from kaocha_rag.evaluate import load_jsonl, relevant  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
+from kaocha_rag.answer.ask import ask_stream  # noqa: E402
+from kaocha_rag.bench.evaluate import load_jsonl, relevant  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
 from kaocha_rag.tokens import count_tokens  # noqa: E402
 
 

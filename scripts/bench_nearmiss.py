@@ -24,7 +24,7 @@ of the 20 answered near-miss questions were answered correctly that way); read t
 Each variant's passages are written one file each (title line, then the text) to
 <cache>/<set>/<variant>/docs and ingested with the project's own Index.ingest into
 <cache>/<set>/<variant>/index-<embedder>; a second run reuses the index (unchanged files are
-skipped by content hash). Every question goes through kaocha_rag.answer.ask, offline.
+skipped by content hash). Every question goes through kaocha_rag.answer.ask.ask, offline.
 
 Printed: a Markdown table per set and kind (answered / partial / refused, gold passage cited,
 latency), then 10 near-miss questions that were answered, with their answers. --dump writes
@@ -47,9 +47,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "src"))
 
-from kaocha_rag.answer import ask  # noqa: E402
-from kaocha_rag.evaluate import load_jsonl  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
+from kaocha_rag.answer.ask import ask  # noqa: E402
+from kaocha_rag.bench.evaluate import load_jsonl  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 
 SETS = {  # name -> (benchmark folder, query file, how passages are grouped)

@@ -22,10 +22,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from kaocha_rag.answer import ask, unsupported_names  # noqa: E402
-from kaocha_rag.citations import CITE, NUMBER, cited_numbers, number_supported, sentences  # noqa: E402
-from kaocha_rag.evaluate import load_jsonl, relevant, squash  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
+from kaocha_rag.answer.ask import ask, unsupported_names  # noqa: E402
+from kaocha_rag.answer.citations import CITE, NUMBER, cited_numbers, number_supported, sentences  # noqa: E402
+from kaocha_rag.bench.evaluate import load_jsonl, relevant, squash  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
 
 
 def unsupported_numbers(a) -> list[str]:

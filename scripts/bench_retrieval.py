@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "src"))
 
-from kaocha_rag.bench_corpus import index_passages  # noqa: E402
-from kaocha_rag.evaluate import eval_beir, eval_questions, load_jsonl  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
-from kaocha_rag.retrieve import search  # noqa: E402
+from kaocha_rag.bench.corpora import index_passages  # noqa: E402
+from kaocha_rag.bench.evaluate import eval_beir, eval_questions, load_jsonl  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
+from kaocha_rag.answer.retrieve import search  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 
 

@@ -23,10 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT / "src"))
 
-from kaocha_rag.answer import ask  # noqa: E402
-from kaocha_rag.evaluate import load_jsonl, relevant  # noqa: E402
-from kaocha_rag.index import Index  # noqa: E402
-from kaocha_rag.retrieve import search  # noqa: E402
+from kaocha_rag.answer.ask import ask  # noqa: E402
+from kaocha_rag.bench.evaluate import load_jsonl, relevant  # noqa: E402
+from kaocha_rag.index.index import Index  # noqa: E402
+from kaocha_rag.answer.retrieve import search  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 
 

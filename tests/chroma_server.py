@@ -49,7 +49,7 @@ class ChromaServer:
 
 def index_on_server(srv: ChromaServer, settings_factory, embedder, folder: Path, collection: str):
     """An Index whose vectors live on ``srv``, holding one small report about 丙地 (85万平方米)."""
-    from kaocha_rag.index import Index
+    from kaocha_rag.index.index import Index
 
     s = settings_factory(chroma_host="127.0.0.1", chroma_port=srv.port, collection=collection)
     ix = Index(s, embedder=embedder)

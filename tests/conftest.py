@@ -33,7 +33,7 @@ def settings_factory(tmp_path_factory):
 BUILD = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from kaocha_rag.index import Index
+from kaocha_rag.index.index import Index
 from kaocha_rag.settings import Settings
 ix = Index(Settings(data_dir=sys.argv[2]))
 reports = ix.ingest([sys.argv[3]])
@@ -144,7 +144,7 @@ def copy_corpus_data(corpus_data: Path, dest: Path) -> Path:
 def corpus_index(settings_factory, corpus_data, tmp_path_factory):
     """The real index of corpus/ with the real bundled embedder (a copy of the cached build,
     shared by the session: a test that adds to it removes what it added)."""
-    from kaocha_rag.index import Index
+    from kaocha_rag.index.index import Index
 
     ix = Index(settings_factory(data_dir=copy_corpus_data(corpus_data, tmp_path_factory.mktemp("corpus") / "data")))
     reports = ix.ingest([CORPUS])  # the copy holds exactly this corpus, indexed with these settings
@@ -155,7 +155,7 @@ def corpus_index(settings_factory, corpus_data, tmp_path_factory):
 @pytest.fixture()
 def fresh_index(settings_factory, corpus_index):
     """An empty index sharing the loaded embedder (models load once per session)."""
-    from kaocha_rag.index import Index
+    from kaocha_rag.index.index import Index
 
     return Index(settings_factory(), embedder=corpus_index.embedder)
 
@@ -177,7 +177,7 @@ def llm_settings(index, fake, **kw):
 
 
 def dev_qa():
-    from kaocha_rag.evaluate import load_jsonl
+    from kaocha_rag.bench.evaluate import load_jsonl
 
     return load_jsonl(SHARED / "eval" / "dev_qa.jsonl")
 

@@ -1,8 +1,8 @@
 import pytest
 
-from kaocha_rag.answer import ask, rewrite_rule
-from kaocha_rag.citations import check, number_supported
-from kaocha_rag.evaluate import relevant
+from kaocha_rag.answer.ask import ask, rewrite_rule
+from kaocha_rag.answer.citations import check, number_supported
+from kaocha_rag.bench.evaluate import relevant
 
 from conftest import dev_qa, llm_settings
 
@@ -138,7 +138,7 @@ def test_hostile_passage_stays_inside_data_section(fresh_index, fake, tmp_path):
     ("上海港年吞吐能力5亿吨[1]", "周口中心港年设计吞吐能力5000万吨", 0.5),
 ])
 def test_overlap_table(sentence, passage, expected):
-    from kaocha_rag.citations import overlap
+    from kaocha_rag.answer.citations import overlap
 
     assert overlap(sentence, passage) == pytest.approx(expected, abs=0.01)
 

@@ -5,7 +5,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def app(corpus_index):
-    from kaocha_rag.ui import build, launch_kwargs
+    from kaocha_rag.app.ui import build, launch_kwargs
 
     demo = build(corpus_index)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, **launch_kwargs())
@@ -159,7 +159,7 @@ def test_delete_unknown_is_a_clear_message(client):
     ("", "未命名"),
 ])
 def test_safe_upload_name(name, shown):
-    from kaocha_rag.ui import safe_upload_name
+    from kaocha_rag.app.ui import safe_upload_name
 
     assert safe_upload_name(name) == shown
 
@@ -186,7 +186,7 @@ def test_auth_required_when_configured(corpus_index):
     from gradio_client import Client
     from gradio_client.exceptions import AuthenticationError
 
-    from kaocha_rag.ui import build
+    from kaocha_rag.app.ui import build
 
     demo = build(corpus_index)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, auth=("staff", "s3cret"))

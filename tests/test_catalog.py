@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from kaocha_rag import catalog
-from kaocha_rag.catalog import Report, catalogue, extract, filter_docs
-from kaocha_rag.clean import normalize
+from kaocha_rag.index import catalog
+from kaocha_rag.index.catalog import Report, catalogue, extract, filter_docs
+from kaocha_rag.ingest.clean import normalize
 
 from conftest import ROOT
 

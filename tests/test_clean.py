@@ -1,6 +1,6 @@
 import pytest
 
-from kaocha_rag.clean import clean, normalize
+from kaocha_rag.ingest.clean import clean, normalize
 
 from conftest import SEEDS
 

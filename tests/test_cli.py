@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kaocha_rag.cli import main
+from kaocha_rag.app.cli import main
 
 from conftest import SEEDS
 
@@ -76,7 +76,7 @@ def check_outline(out: str, index) -> None:
 
 
 def check_reports(out: str, index) -> None:
-    from kaocha_rag.catalog import catalogue
+    from kaocha_rag.index.catalog import catalogue
 
     rows = json.loads(out)
     cat = catalogue(index)
@@ -139,7 +139,7 @@ def test_ask_queries_file_one_line_per_question(cli, corpus_index, tmp_path):
 def test_outline_json_markdown_and_docx(cli, corpus_index, tmp_path):
     import docx
 
-    from kaocha_rag.export import from_markdown
+    from kaocha_rag.draft.export import from_markdown
 
     md, dx = tmp_path / "o.md", tmp_path / "o.docx"
     code, out, _ = cli(*CONTRACTS["outline"], "--md", str(md), "--docx", str(dx))

@@ -12,8 +12,8 @@ import sys
 import numpy as np
 import pytest
 
-from kaocha_rag.index import Index
-from kaocha_rag.retrieve import search
+from kaocha_rag.index.index import Index
+from kaocha_rag.answer.retrieve import search
 
 from conftest import CORPUS, ROOT, dev_qa
 
@@ -38,8 +38,8 @@ K = 10
 CHILD = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from kaocha_rag.index import Index
-from kaocha_rag.retrieve import search
+from kaocha_rag.index.index import Index
+from kaocha_rag.answer.retrieve import search
 from kaocha_rag.settings import Settings
 queries = json.loads(open(sys.argv[3], encoding="utf-8").read())
 exact = Index(Settings(data_dir=sys.argv[2]))
@@ -112,7 +112,7 @@ def test_ties_are_broken_by_chunk_order(fresh_index, tmp_path):
 WRITER = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
-from kaocha_rag.index import Index
+from kaocha_rag.index.index import Index
 from kaocha_rag.settings import Settings
 ix = Index(Settings(data_dir=sys.argv[2]))
 ix.ingest([sys.argv[3]])
@@ -151,7 +151,7 @@ def test_hnsw_parameters_are_set_deliberately(settings_factory):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from kaocha_rag.store import ChromaStore
+    from kaocha_rag.index.store import ChromaStore
 
     s = settings_factory()
     hnsw = ChromaStore(s, "fresh")._col.configuration_json["hnsw"]

@@ -3,9 +3,9 @@ import re
 import pytest
 
 from kaocha_rag.draft import outline
-from kaocha_rag.export import from_markdown, to_docx, to_markdown
-from kaocha_rag.clean import normalize
-from kaocha_rag.split import containment, shingles
+from kaocha_rag.draft.export import from_markdown, to_docx, to_markdown
+from kaocha_rag.ingest.clean import normalize
+from kaocha_rag.ingest.split import containment, shingles
 
 from conftest import llm_settings
 
@@ -55,7 +55,7 @@ def test_docx_and_markdown_export(corpus_index, tmp_path):
 
 
 def _fake_model(index, fake):
-    from kaocha_rag.llm import chat_model
+    from kaocha_rag.llm.chat import chat_model
 
     return chat_model(llm_settings(index, fake, llm="openai"))
 
@@ -88,7 +88,7 @@ def test_llm_draft_is_checked_like_an_answer(corpus_index, fake):
 
 # -- issue 14: points a writer can use ---------------------------------------------------------------
 from kaocha_rag import draft as draft_mod  # noqa: E402
-from kaocha_rag.roles import roles_of  # noqa: E402
+from kaocha_rag.ingest.roles import roles_of  # noqa: E402
 
 LABEL = re.compile(r"^([\u4e00-\u9fff]{2,12})：")
 RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+[是要]|首先|其次|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
@@ -151,7 +151,7 @@ def test_no_two_points_from_the_same_fact(community, city):
 def test_roles_match_sections(corpus_index, city):
     for s, p, c in _cited(city):
         role = roles_of(corpus_index.chunk(c["chunk_id"]))
-        assert role in draft_mod.SECTION_ROLES[draft_mod._bare(s["heading"])], (s["heading"], role, p["text"])
+        assert role in draft_mod.SECTION_ROLES[draft_mod.bare_heading(s["heading"])], (s["heading"], role, p["text"])
     # what the visited places did never comes from the home city's own plan ("三、笃行:该怎么干")
     practice = [c for s, _, c in _cited(city) if s["heading"].endswith("主要做法与经验")]
     assert practice and not any("怎么干" in " ".join(c["section"]) for c in practice)
@@ -173,7 +173,7 @@ def test_simplified_points_original_citations(corpus_index):
     o = outline("强镇扩权", index=corpus_index)
     cited = _cited(o)
     assert cited
-    from kaocha_rag.clean import _t2s
+    from kaocha_rag.ingest.clean import _t2s
 
     for _, p, c in cited:
         assert _t2s().convert(p["text"]) == p["text"]  # the point is Simplified

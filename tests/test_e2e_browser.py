@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(os.environ.get("KAOCHA_SKIP_BROWSER") == "1", re
 
 @pytest.fixture(scope="module")
 def app_url(corpus_index):
-    from kaocha_rag.ui import build, launch_kwargs
+    from kaocha_rag.app.ui import build, launch_kwargs
 
     demo = build(corpus_index)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, **launch_kwargs())

@@ -5,7 +5,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 
 from kaocha_rag.draft import Outline
-from kaocha_rag.export import from_markdown, to_docx, to_markdown
+from kaocha_rag.draft.export import from_markdown, to_docx, to_markdown
 
 T1 = "关于赴洛阳开封学习考察城市更新工作的报告"
 T2 = "周口市赴沿海城市考察报告"

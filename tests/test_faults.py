@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from kaocha_rag.answer import ask
-from kaocha_rag.retrieve import search
+from kaocha_rag.answer.ask import ask
+from kaocha_rag.answer.retrieve import search
 
 from chroma_server import ChromaServer, index_on_server
 from conftest import ROOT, llm_settings
@@ -50,7 +50,7 @@ def test_slow_llm_user_does_not_block_another_user(corpus_index, fake):
 
     from gradio_client import Client
 
-    from kaocha_rag.ui import build
+    from kaocha_rag.app.ui import build
 
     demo = build(corpus_index)
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None)
@@ -75,7 +75,7 @@ def test_slow_llm_user_does_not_block_another_user(corpus_index, fake):
 CHILD = r"""
 import json, resource, signal, sys
 sys.path.insert(0, sys.argv[3])
-from kaocha_rag.index import Index
+from kaocha_rag.index.index import Index
 from kaocha_rag.settings import Settings
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG instead of killing us
 limit = int(sys.argv[2])
@@ -88,7 +88,7 @@ except Exception as exc:
     out = {"exception": type(exc).__name__, "message": str(exc)}
 # space is back (the limit is lifted): the same process must still answer from the old index
 resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-from kaocha_rag.retrieve import search
+from kaocha_rag.answer.retrieve import search
 hits = [h.chunk["chunk_id"] for h in search("甲地港口吞吐能力", 3, index=ix)]
 print(json.dumps({"result": out, "hits": hits}, ensure_ascii=False))
 """
@@ -97,7 +97,7 @@ print(json.dumps({"result": out, "hits": hits}, ensure_ascii=False))
 def test_disk_full_during_ingest_keeps_the_old_index(settings_factory, corpus_index, tmp_path):
     """A size-limited process (RLIMIT_FSIZE) stands in for a full disk: every write that would
     grow a file past the limit fails, as it would with no space left."""
-    from kaocha_rag.index import Index
+    from kaocha_rag.index.index import Index
 
     s = settings_factory()
     ix = Index(s, embedder=corpus_index.embedder)
@@ -126,7 +126,7 @@ def test_disk_full_during_ingest_keeps_the_old_index(settings_factory, corpus_in
 def test_app_reports_store_down_and_recovers(settings_factory, corpus_index, tmp_path_factory, tmp_path):
     from gradio_client import Client
 
-    from kaocha_rag.ui import build
+    from kaocha_rag.app.ui import build
 
     srv = ChromaServer(tmp_path_factory.mktemp("chroma-app")).start()
     demo = None

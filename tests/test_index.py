@@ -4,8 +4,8 @@ import sys
 import time
 
 
-from kaocha_rag.evaluate import relevant
-from kaocha_rag.retrieve import search
+from kaocha_rag.bench.evaluate import relevant
+from kaocha_rag.answer.retrieve import search
 
 from conftest import CORPUS, ROOT, dev_qa
 
@@ -66,7 +66,7 @@ def test_bad_file_does_not_stop_others(fresh_index, tmp_path):
 KILL_CHILD = r"""
 import os, signal, sys
 sys.path.insert(0, sys.argv[1])
-from kaocha_rag.index import Index
+from kaocha_rag.index.index import Index
 from kaocha_rag.settings import Settings
 
 
@@ -111,7 +111,7 @@ def test_kill_mid_ingest_keeps_previous_index(corpus_data, corpus_index, tmp_pat
     only committed files and never returns a passage the manifest does not list; the next ingest
     completes and leaves no stray vector. (Two processes load the model, not seven: the checks
     run here, on folders this process had not opened before.)"""
-    from kaocha_rag.index import Index
+    from kaocha_rag.index.index import Index
 
     from conftest import copy_corpus_data
 
@@ -167,8 +167,8 @@ def test_kill_mid_ingest_keeps_previous_index(corpus_data, corpus_index, tmp_pat
 
 
 def test_sentence_transformers_backend_with_bundled_model(settings_factory, tmp_path):
-    from kaocha_rag.embed import SentenceTransformerEmbedder
-    from kaocha_rag.index import Index
+    from kaocha_rag.index.embed import SentenceTransformerEmbedder
+    from kaocha_rag.index.index import Index
 
     emb = SentenceTransformerEmbedder("")
     ix = Index(settings_factory(embedder="sentence-transformers"), embedder=emb)

@@ -3,7 +3,8 @@ import zipfile
 
 import pytest
 
-from kaocha_rag.ingest import IngestError, read_file
+from kaocha_rag.errors import IngestError
+from kaocha_rag.ingest.read import read_file
 
 TEXT = "赴浙江考察报告\n一、基本情况\n樂清市有電氣企業6000多家，年產值超億元。"
 

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from kaocha_rag.keyword import BM25, tokenize
+from kaocha_rag.index.keyword import BM25, tokenize
 
 from conftest import ROOT
 
@@ -81,7 +81,7 @@ def test_no_known_term_and_empty_index():
 def test_same_scores_under_any_hash_seed():
     """Sums over the query's terms run in a fixed order: bit-identical across processes
     (Python randomises str hashing per process, so iterating a set would not be)."""
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from kaocha_rag.keyword import BM25; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from kaocha_rag.index.keyword import BM25; "
             "docs = ['周口港年吞吐能力5000万吨，集装箱航线14条', '开封清明上河园开发了300多项沉浸式文旅活动', "
             "'洛阳博物馆奇妙夜1680元每晚，周口港口物流园'] * 3; "
             "bm, c = BM25(docs).scores('周口港和洛阳博物馆的吞吐能力、航线与沉浸式文旅活动'); "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kaocha_rag import local_llm
-from kaocha_rag.llm import LLMError
+from kaocha_rag.llm import local as local_llm
+from kaocha_rag.errors import LLMError
 
 
 def test_bundled_file_with_wrong_hash_is_refused(settings_factory):
@@ -38,7 +38,7 @@ def test_own_gguf_path_is_checked(settings_factory, tmp_path, content, message):
 
 
 def test_local_budget_shrinks_the_context(settings_factory):
-    from kaocha_rag.llm import budget
+    from kaocha_rag.llm.chat import budget
 
     local = budget(settings_factory(llm="local"))
     assert (local.context_tokens, local.answer_tokens) == (1800, 400)
@@ -58,7 +58,7 @@ def test_bundled_model_joins_and_verifies(local_settings):
 
 @pytest.mark.local
 def test_local_answer_streams_and_keeps_valid_citations(corpus_index, local_settings):
-    from kaocha_rag.answer import ask_stream
+    from kaocha_rag.answer.ask import ask_stream
 
     steps = list(ask_stream("周口港的吞吐能力是多少？", index=corpus_index, settings=local_settings))
     final = steps[-1][1]
@@ -75,7 +75,7 @@ def test_local_answer_streams_and_keeps_valid_citations(corpus_index, local_sett
 
 @pytest.mark.local
 def test_local_refusal_for_off_corpus_question(corpus_index, local_settings):
-    from kaocha_rag.answer import ask
+    from kaocha_rag.answer.ask import ask
 
     a = ask("考察团在苏州工业园区看到了哪些中新合作项目？", index=corpus_index, settings=local_settings)
     assert a.grounded is False and "资料中没有找到" in a.answer
@@ -83,7 +83,7 @@ def test_local_refusal_for_off_corpus_question(corpus_index, local_settings):
 
 @pytest.mark.local
 def test_local_connection_test(local_settings):
-    from kaocha_rag.llm import test_connection
+    from kaocha_rag.llm.chat import test_connection
 
     ok, msg = test_connection(local_settings)
     assert ok, msg

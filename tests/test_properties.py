@@ -5,9 +5,9 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kaocha_rag.chunk import chunk_text
-from kaocha_rag.citations import check, cited_numbers, sentences
-from kaocha_rag.clean import clean, normalize
+from kaocha_rag.ingest.chunk import chunk_text
+from kaocha_rag.answer.citations import check, cited_numbers, sentences
+from kaocha_rag.ingest.clean import clean, normalize
 
 # Pieces real reports (and the web pages they are copied from) are made of.
 FRAGMENTS = [

@@ -3,10 +3,10 @@ stored with the chunk, readable from an older manifest, usable as a search filte
 import json
 import sqlite3
 
-from kaocha_rag import roles
-from kaocha_rag.chunk import chunk_text
-from kaocha_rag.manifest import Manifest
-from kaocha_rag.retrieve import search
+from kaocha_rag.ingest import roles
+from kaocha_rag.ingest.chunk import chunk_text
+from kaocha_rag.index.manifest import Manifest
+from kaocha_rag.answer.retrieve import search
 
 
 def test_role_from_heading_path():

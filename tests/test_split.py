@@ -1,6 +1,6 @@
 import pytest
 
-from kaocha_rag.chunk import chunk_file, match_heading
+from kaocha_rag.ingest.chunk import chunk_file, match_heading
 
 from conftest import SEEDS
 
@@ -65,7 +65,7 @@ def test_chunks_cover_the_body_and_offsets_are_inside_the_file(name):
             assert 0 <= c.start < c.end <= len(raw)
             assert c.text[0] == raw[c.start] and c.text[-1] == raw[c.end - 1]
     # every character of the cleaned text lands in some chunk, except the reports' title lines
-    from kaocha_rag.clean import clean
+    from kaocha_rag.ingest.clean import clean
 
     m = clean(raw)
     covered = bytearray(len(raw) + 1)
@@ -89,6 +89,6 @@ def test_chunks_cover_the_body_and_offsets_are_inside_the_file(name):
     ("关于赴洛阳考察的报告\n一、基本情况\n洛阳……", "关于赴洛阳考察的报告"),
 ])
 def test_salutation_is_not_a_title(text, title):
-    from kaocha_rag.chunk import chunk_text
+    from kaocha_rag.ingest.chunk import chunk_text
 
     assert [d.title for d in chunk_text(text, "gwr_001_2025.txt")] == [title]

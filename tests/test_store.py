@@ -4,9 +4,10 @@ import uuid
 import numpy as np
 import pytest
 
-from kaocha_rag.index import Index
-from kaocha_rag.retrieve import search
-from kaocha_rag.store import ChromaStore, StoreUnavailable
+from kaocha_rag.index.index import Index
+from kaocha_rag.answer.retrieve import search
+from kaocha_rag.errors import StoreUnavailable
+from kaocha_rag.index.store import ChromaStore
 
 from chroma_server import ChromaServer, index_on_server
 

@@ -5,9 +5,9 @@ Table tests: one question as users type it → the status and a fact the answer 
 """
 import pytest
 
-from kaocha_rag.answer import ask, rewrite_rule, understand_question
-from kaocha_rag.clean import normalize
-from kaocha_rag.lexicon import LexiconError, load_lexicon
+from kaocha_rag.answer.ask import ask, rewrite_rule, understand_question
+from kaocha_rag.ingest.clean import normalize
+from kaocha_rag.answer.lexicon import LexiconError, load_lexicon
 
 
 def _in(fact: str, text: str) -> bool:

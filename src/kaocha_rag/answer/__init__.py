@@ -1,0 +1,1 @@
+"""Stage 4 — retrieve, understand the question, check support, extract or generate, cite."""

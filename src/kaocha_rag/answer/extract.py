@@ -1,0 +1,118 @@
+"""Offline answers: choose the sentences that answer, by the kind of question.
+
+A number question gets the sentence whose number belongs to the asked metric; who/when/
+where get the sentence naming the person/date/place; how/list get the run-in points
+(一是…) with the sentence that carries them. A sentence that repeats the question's words
+without the fact loses to one with the fact; bare headings ("（五）优化工业园区发展环境。")
+are never answers.
+"""
+from __future__ import annotations
+
+import re
+
+from ..ingest.chunk import match_heading
+from .citations import HAS_NUMBER, NUMBER, sentences
+from ..ingest.clean import normalize
+from .lexicon import CorpusView
+from .support import Check, term_weight
+from .understand import Understood
+
+PERSON = re.compile(r"同志|书记|市长|县长|区长|主任|局长|部长|省长|主席|带队|率领|带领|牵头|院长|校长|董事长|总经理")
+DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月\d{0,2}日?|[一二三四五六七八九十]+月[一二三四五六七八九十]*日?|年底|年初|上旬|中旬|下旬")
+RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
+LIMIT = {"number": 2, "who": 2, "when": 2, "where": 3, "what": 3, "how": 5, "list": 5}
+
+
+def _is_heading(s: str) -> bool:
+    """Headings and title lines ("关于赴天津、深圳、厦门等地学习考察的报告", "（2024年12月）…培训班")
+    name a topic; they never answer."""
+    s = s.strip()
+    if len(s) < 40 and not re.search(r"[。！？!?；;，,]", s):
+        return True
+    return len(s) < 32 and bool(match_heading(s)) and not RUN_IN.match(s) or \
+        (len(s) < 20 and bool(re.match(r"^[（(][一二三四五六七八九十]+[）)]", s)))
+
+
+def _type_bonus(u: Understood, s: str, n: str) -> float:
+    t = u.qtype
+    if t == "number":
+        if not HAS_NUMBER.search(n):
+            return -0.5
+        near_metric = any(v in n for m in u.metric for v in m.variants)
+        return 0.3 + (0.3 if near_metric else 0.0)
+    if t == "who":
+        return 0.35 if PERSON.search(n) else -0.2
+    if t == "when":
+        return 0.35 if DATE.search(n) else -0.2
+    if t == "where":
+        return 0.2 if re.search(r"[省市县区镇村港园]", n) else 0.0
+    if t in ("how", "list"):
+        return 0.2 if RUN_IN.match(s) or (len(s) >= 20 and re.search(r"[；;]", s)) else 0.0
+    return 0.0
+
+
+TYPE_GAP = {"number": "资料中没有写明这个数字", "when": "资料没有写明时间", "who": "资料没有写明是谁"}
+
+
+def answers_type(u: Understood, sentence: str) -> bool:
+    """Does the sentence hold what a number/when/who question asks for?"""
+    n = normalize(sentence)
+    if u.qtype == "number":
+        return bool(HAS_NUMBER.search(n))
+    if u.qtype == "when":
+        return bool(DATE.search(n))
+    if u.qtype == "who":
+        return bool(PERSON.search(n))
+    return True
+
+
+def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | None = None,
+           must: list[tuple[str, ...]] = ()) -> list[tuple[int, str]]:
+    """(passage index, sentence) pairs in reading order of the passages; ``must``: each tuple
+    names words of which a sentence must hold one (a partial answer about 厦门 quotes 厦门)."""
+    # the place is checked per passage already: in a sentence it counts half as much as the
+    # words of what is asked ("三河一中占地多大": 占地 decides, not 三河一中)
+    weights = [(t, term_weight(t, view)) for t in u.topic + u.metric] + \
+              [(t, 0.5 * term_weight(t, view)) for t in u.entities]
+    total = sum(w for _, w in weights) or 1.0
+    scored = []
+    for hi, ch in enumerate(checks):
+        sents = sentences(ch.hit.chunk["text"])
+        for si, s in enumerate(sents):
+            n = normalize(s)
+            if len(re.sub(r"\W", "", n)) < 6 or _is_heading(s) or not all(any(w in n for w in ws) for ws in must):
+                continue
+            cover = sum(w for t, w in weights if any(v in n for v in t.variants)) / total
+            score = cover + _type_bonus(u, s, n) + 0.3 * ch.hit.score - 0.03 * hi
+            scored.append((score, hi, si, s, sents))
+    if not scored:
+        return []
+    scored.sort(key=lambda x: (-x[0], x[1], x[2]))
+    best = scored[0][0]
+    limit = limit or LIMIT.get(u.qtype, 3)
+    per_hit_max = 3 if u.qtype in ("how", "list") else 2
+    chosen: list[tuple[int, int, str]] = []
+    for score, hi, si, s, sents in scored:
+        if len(chosen) >= limit or score < best - 0.45:
+            break
+        if sum(1 for c in chosen if c[0] == hi) >= per_hit_max or any(normalize(s) == normalize(c[2]) for c in chosen):
+            continue
+        chosen.append((hi, si, s))
+        # a short run-in point ("一是紧盯前沿抓风口。") says what; its next sentence says how
+        if len(s) < 24 and RUN_IN.match(s) and si + 1 < len(sents) and len(chosen) < limit + 1:
+            chosen.append((hi, si + 1, sents[si + 1]))
+    return [(hi, s) for hi, si, s in sorted(chosen)]
+
+
+def conflicting_numbers(u: Understood, picked: list[tuple[int, str]], checks: list[Check]) -> bool:
+    """Two reports giving the asked metric different numbers."""
+    if u.qtype != "number" or not u.metric:
+        return False
+    by_doc: dict[str, set[str]] = {}
+    for hi, s in picked:
+        n = normalize(s)
+        if any(v in n for m in u.metric for v in m.variants):
+            nums = {m.group(0).strip() for m in NUMBER.finditer(n) if re.search(r"\d", m.group(0))}
+            if nums:
+                by_doc.setdefault(checks[hi].hit.chunk["doc_id"], set()).update(nums)
+    return len(by_doc) >= 2 and len({frozenset(v) for v in by_doc.values()}) >= 2

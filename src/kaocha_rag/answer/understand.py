@@ -1,0 +1,377 @@
+"""Question understanding: hard constraints (places/units, years, the metric asked for) and
+soft words (咋/啥/门道/路子, asking words, verbs) that never block an answer.
+
+"周口港2025年吞吐量多少" → entities [周口港 → corpus 周口中心港], time [2025年],
+metric [吞吐量 ≈ 吞吐能力], type number. "招商引姿有什么好的做法" → typo 引姿 → 引资 (same
+pinyin, and "招商引资" is corpus text), topic [招商引资], type how.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..ingest.clean import normalize
+from ..index.keyword import _jieba
+from .lexicon import CorpusView, Lexicon
+
+MAX_CHARS = 300
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年?(?!\d)")
+RELATIVE_TIME = re.compile(r"去年|今年|前年|明年|近年来|近几年|近三年|近五年|上半年|下半年|十[三四五]五")
+ORG_SUFFIX = r"(?:[一二三四五六七八九十]中|中学|小学|学校|医院|中心港|港区|港口|港|木雕城|商贸城|国际商贸城|城|园区|产业园|工业园|科技园|开发区|新区|学院|大学|职业学院|集团|公司|中心|小镇|古镇|街道|街|村|社区|基地|码头|博物馆|景区|机场|高铁站|步行街|市场)"
+QTYPES = [
+    ("number", r"多少|(?<![那这哪])几[个家条项亿万年次倍所座]|多大|多长|多高|多宽|多远|多重|规模|数量|比例|占比|增长了?多少|排名|第几"),
+    ("who", r"谁|哪位|哪些人|什么人|带队|领队|牵头人|负责人"),
+    ("when", r"什么时候|啥时候?|何时|哪一年|哪年|几月|几号|什么时间|多久|哪天"),
+    ("where", r"哪里|哪儿|在哪|什么地方|哪个地方|何处|哪些地方|哪个市|哪个县|哪个区|去了哪"),
+    ("list", r"流程|步骤|材料|条件|哪些|包括|有几|清单"),
+    ("how", r"怎么|怎样|如何|咋|做法|经验|办法|举措|措施|路子|门道|招数|高招|思路|模式|打法|套路"),
+]
+
+
+@dataclass
+class Term:
+    text: str  # as asked (Simplified)
+    found: str = ""  # what the corpus calls it ("周口中心港" for 周口港); "" when absent
+    how: str = ""  # literal | alias | synonym | near | typo | part | within | ""
+    variants: tuple[str, ...] = ()  # every corpus form that satisfies it
+    related: tuple[str, ...] = ()  # corpus words inside its forms (文化旅游 → 旅游): a lead, not an answer
+    weight: float = 1.0  # an absent verb ("看病") counts half as much as an absent noun ("人民币")
+
+    @property
+    def known(self) -> bool:
+        return bool(self.variants)
+
+
+@dataclass
+class Understood:
+    question: str  # normalised, typos corrected
+    entities: list[Term] = field(default_factory=list)
+    time: list[Term] = field(default_factory=list)  # explicit years (checked) and relative times (not)
+    metric: list[Term] = field(default_factory=list)
+    topic: list[Term] = field(default_factory=list)
+    qtype: str = "what"
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    traditional: bool = False
+
+    def to_dict(self) -> dict:
+        return {"entities": [t.text for t in self.entities], "time": [t.text for t in self.time],
+                "metric": [t.text for t in self.metric]}
+
+    def years(self) -> list[Term]:
+        return [t for t in self.time if YEAR.fullmatch(t.text)]
+
+    def label(self) -> str:
+        """"厦门 + 文旅融合" — what the search looked for, shown to the user."""
+        parts = [t.found or t.text for t in self.entities] + [t.text for t in self.years()]
+        parts += [t.text.upper() if t.text.isascii() else t.text for t in self.metric]
+        parts += [t.found or t.text for t in self.topic]
+        return " + ".join(dict.fromkeys(parts))
+
+    def search_text(self) -> str:
+        """The question with corrections, plus the corpus' own words for what it asks."""
+        extra = []
+        for t in self.entities + self.metric + self.topic:
+            extra += [v for v in t.variants if v not in self.question and v not in extra][:3]
+        return self.question + (" " + " ".join(extra) if extra else "")
+
+
+# -- typos ------------------------------------------------------------------------------------------
+def correct_typos(q: str, corpus: CorpusView, lex: Lexicon,
+                  protect: list[tuple[int, int]] = (), allow_common: bool = False) -> tuple[str, list[tuple[str, str]]]:
+    """One homophone typo per word: "招商引姿" → "招商引资" when 引姿 is no corpus bigram, 资 sounds
+    like 姿, and the repaired run (≥ 4 characters, e.g. 招商引资) is corpus text."""
+    fixes = []
+    chars = list(q)
+    for i in range(len(chars) - 1):
+        pair = chars[i] + chars[i + 1]
+        if not _is_han(pair) or pair in corpus.bigrams or _in_soft(q, i, lex) or \
+                any(a <= i + 1 and i < b for a, b in protect):
+            continue
+        best = None
+        for j in (i + 1, i):
+            soft = chars[j] in lex.soft  # 和/有/是…: a typo only inside a corpus word ("三和一中" → 三河一中)
+            for alt in "".join(dict.fromkeys("".join(corpus.by_pinyin.get(r, "") for r in _readings(chars[j])[:1]))):
+                if alt == chars[j]:
+                    continue
+                trial = chars[:j] + [alt] + chars[j + 1:]
+                if trial[i] + trial[i + 1] not in corpus.bigrams:
+                    continue
+                run = _run_around("".join(trial), j, corpus)
+                pair_new, pair_old = trial[i] + trial[i + 1], chars[i] + chars[i + 1]
+                # 空掉 → 空调: a common word that the reports use, and the characters around it
+                # still read as corpus text ("推行了街长制" must not become 了解). Off by default:
+                # on names the corpus lacks it "repairs" the name away (紫堇 → 紫金, 结头 → 街头 on the
+                # near-miss set), hiding exactly the sign that the reports don't hold the answer
+                common = _freq(pair_new) >= 100 and not _freq(pair_old) and all(
+                    trial[k] + trial[k + 1] in corpus.bigrams for k in (j - 1, j) if 0 <= k < len(trial) - 1)
+                if soft and not (0 < j < len(chars) - 1 and corpus.has(trial[j - 1] + alt + trial[j + 1])):
+                    continue
+                if (len(run) >= 4 or (len(run) >= 2 and run in lex.places) or (common and not soft and allow_common)) and \
+                        (best is None or len(run) > len(best[2])):
+                    best = (j, alt, run)
+        if best:
+            j, alt, run = best
+            before = "".join(chars)
+            chars[j] = alt
+            fixes.append((_word_at(before, j, len(run)), _word_at("".join(chars), j, len(run))))
+    return "".join(chars), fixes
+
+
+def _place_prefix(name: str, lex: Lexicon) -> int:
+    """Length of the place name a unit name starts with ("周口" in 周口港): never "corrected"."""
+    return max([n for n in range(2, len(name) + 1) if name[:n] in lex.places], default=0)
+
+
+def _freq(word: str) -> int:
+    return _jieba().dt.FREQ.get(word, 0) or 0
+
+
+def _readings(ch: str) -> list[str]:
+    from pypinyin import Style, pinyin
+
+    return pinyin(ch, style=Style.NORMAL, heteronym=True)[0]  # the usual reading first
+
+
+def _is_han(s: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in s)
+
+
+def _in_soft(q: str, i: int, lex: Lexicon) -> bool:
+    return any(q.find(w, max(0, i - len(w) + 1), i + len(w) + 1) >= 0 and len(w) >= 2 and
+               any(q[k:k + len(w)] == w and k <= i + 1 and i < k + len(w) for k in range(max(0, i - len(w) + 1), i + 2))
+               for w in lex.soft)
+
+
+def _run_around(text: str, j: int, corpus: CorpusView) -> str:
+    """The longest corpus substring of ``text`` that covers position j (2 ≤ length ≤ 8)."""
+    best = ""
+    for a in range(max(0, j - 6), j + 1):
+        for b in range(j + 1, min(len(text), a + 8) + 1):
+            s = text[a:b]
+            if len(s) > len(best) and _is_han(s) and corpus.has(s):
+                best = s
+    return best
+
+
+def _word_at(text: str, j: int, n: int) -> str:
+    return text[max(0, j - n + 1):j + 1] if n <= 2 else text[max(0, j - 3):j + 1]
+
+
+# -- constraints ------------------------------------------------------------------------------------
+def _resolve_entity(name: str, corpus: CorpusView, lex: Lexicon) -> Term:
+    if corpus.has(name):
+        return Term(name, name, "literal", (name,))
+    short = re.sub(r"(?:省|市|县|区|镇|乡)$", "", name)
+    if len(short) >= 2 and short != name and corpus.has(short):
+        return Term(name, short, "alias", (short,))
+    # 周口港 ↔ 周口中心港: same head (2 chars) and same last character, at most 3 between
+    if len(name) >= 3:
+        m = re.search(re.escape(name[:2]) + r"[\u4e00-\u9fff]{0,3}" + re.escape(name[2:]), corpus.text)
+        if m:
+            return Term(name, m.group(0), "alias", (m.group(0),))
+    inside = [p for p in _corpus_places(corpus, lex) if lex.within(p, name)]
+    if inside:
+        return Term(name, "、".join(inside[:4]), "within", tuple(inside))
+    return Term(name)
+
+
+def _corpus_places(corpus: CorpusView, lex: Lexicon) -> list[str]:
+    cached = getattr(corpus, "_places", None)
+    if cached is None:
+        cached = [p for p in lex.places if lex.places[p] and len(p) >= 2 and p in corpus.text]
+        corpus._places = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, int, str]]:
+    """Places (gazetteer, longest match on jieba word boundaries: "招商都咋整" holds no 商都),
+    extended by a unit suffix ("周口" + "港" → 周口港), plus jieba place names ending in a
+    place suffix that the gazetteer lacks."""
+    bounds = _boundaries(q)
+    spans = []
+    i = 0
+    while i < len(q):
+        for n in range(min(8, len(q) - i), 1, -1):
+            w = q[i:i + n]
+            if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds)):
+                end = i + n + _unit_suffix(q[i + n:], lex)
+                if end > i + n and not _resolve_entity(q[i:end], corpus, lex).known and (
+                        re.search(r"[靠把被将在对向给让用以从到去来搞抓]", q[i + n:end]) or _has_verb(q[i + n:end]) or
+                        re.fullmatch(r"[高经]?" + ORG_SUFFIX, q[i + n:end])):
+                    # "周口靠港口", "嘉善把宅基地", "滨海新区高新区": the place alone is the entity;
+                    # a unit with a name of its own ("东阳木雕城") stays one, known or not
+                    end = i + n
+                spans.append((i, end, q[i:end]))
+                i = end - 1
+                break
+        i += 1
+    for w in _jieba_entities(q):
+        pos = q.find(w)
+        if pos >= 0 and not any(s < pos + len(w) and pos < e for s, e, _ in spans) and w not in lex.soft:
+            spans.append((pos, pos + len(w), w))
+    return sorted(spans)
+
+
+def _has_verb(s: str) -> bool:
+    """"发展港口": a verb phrase, not the name of a unit ("木雕城", "旅游职业学院")."""
+    import jieba.posseg as pseg
+
+    return any(p.flag.startswith("v") for p in pseg.cut(s))
+
+
+def _boundaries(q: str) -> set[int]:
+    """Word boundaries, with the parts of long words ("上海浦东" → 上海 | 浦东)."""
+    out = {0, len(q)}
+    for _, a, b in _jieba().tokenize(q, mode="search"):
+        out.update((a, b))
+    return out
+
+
+def _unit_suffix(tail: str, lex: Lexicon) -> int:
+    """Length of a unit name that follows a place: "港", "木雕城", "旅游职业学院"; none
+    when soft words stand between ("那几个园区")."""
+    m = re.match(r"[\u4e00-\u9fff]{0,6}?" + ORG_SUFFIX, tail)
+    if not m:
+        return 0
+    middle = tail[:m.end()]
+    if middle == "城":  # 沭阳县城 is the county town, not a unit called 城
+        return 0
+    if any(w in middle for w in lex.soft if len(w) >= 2) or re.search(r"[的了在是有和与那这都也]", middle):
+        return 0
+    return m.end()
+
+
+def _jieba_entities(q: str) -> list[str]:
+    import jieba.posseg as pseg
+
+    _jieba()
+    return [w.word for w in pseg.cut(q) if w.flag in ("ns", "nt") and len(w.word) >= 3 and _is_han(w.word)
+            and re.search(r"[省市县区镇乡村港园]$", w.word)]
+
+
+def find_metrics(q: str, lex: Lexicon, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    out = []
+    for m in lex.metrics:
+        for hit in re.finditer(re.escape(m), q):
+            s, e = hit.span()
+            if not any(a < e and s < b for a, b in taken + [(x, y) for x, y, _ in out]):
+                out.append((s, e, m))
+    return sorted(out)
+
+
+ASKING = re.compile(r"几[个家条项所号次倍座人名位种类天点成年]?(?:月份?|号)?|多[少大长高宽远重久]|哪[个些位里儿年天所家]?|什么|啥|咋|谁|怎么?样?|如何")
+NOUNISH = ("n", "nz", "vn", "nt", "ns", "nr", "eng", "an", "j", "l")
+
+
+def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
+    """(word, noun?) for the content words; asking words are cut out before segmenting."""
+    import jieba.posseg as pseg
+
+    words: dict[str, bool] = {}
+    run: list[str] = []  # consecutive single-character nouns: a name jieba doesn't know ("坡鹿")
+    for p in list(pseg.cut(ASKING.sub(" ", rest))) + [_End()]:
+        w = p.word.strip()
+        if len(w) == 1 and _is_han(w) and w not in lex.soft and p.flag.startswith("n"):
+            run.append(w)
+            continue
+        if len(run) >= 2:
+            words.setdefault("".join(run), True)
+        run = []
+        if re.fullmatch(r"[a-z0-9]{3,}", w) and not YEAR.fullmatch(w):  # "13579", "7s": a code the reports use
+            words.setdefault(w, True)
+            continue
+        if len(w) < 2 or not _is_han(w) or w in lex.soft or _all_soft(w, lex):
+            continue
+        words.setdefault(w, p.flag in NOUNISH or w in lex.equal)
+    return list(words.items())
+
+
+class _End:
+    word, flag = "", "x"
+
+
+def _all_soft(w: str, lex: Lexicon) -> bool:
+    """"咋整的" / "有多牛": made only of soft words and single function characters."""
+    rest = w
+    for s in sorted(lex.soft, key=len, reverse=True):
+        if len(s) >= 1:
+            rest = rest.replace(s, "")
+    return not rest
+
+
+def _resolve_word(w: str, corpus: CorpusView, lex: Lexicon) -> Term:
+    found = [v for v in lex.variants(w) if corpus.has(v)]
+    related = tuple(dict.fromkeys(p for v in lex.variants(w) for p in _jieba().lcut_for_search(v)
+                                  if len(p) >= 2 and p != v and p not in found and p not in lex.soft and corpus.has(p)))
+    if found:
+        how = "literal" if found[0] == w else ("near" if found[0] in lex.near.get(w, ()) else "synonym")
+        return Term(w, found[0], how, tuple(found), related)
+    parts = [p for p in _jieba().lcut_for_search(w) if len(p) >= 2 and p != w and corpus.has(p)]
+    covered = {i for p in parts for k in _find_all(w, p) for i in range(k, k + len(p))}
+    if parts and len(covered) == len(w):  # 人民币 is not covered by 人民 alone
+        return Term(w, "、".join(parts), "part", tuple(parts), related)
+    return Term(w, related=related)
+
+
+_taught: set[int] = set()
+
+
+def _teach_jieba(lex: Lexicon) -> None:
+    """Lexicon words are words: "搞文旅是" must split as 搞/文旅/是, not 搞文/旅是."""
+    if id(lex) in _taught:
+        return
+    jb = _jieba()
+    for w in list(lex.equal) + list(lex.metrics) + [w for w in lex.soft if len(w) >= 2]:
+        jb.add_word(w, freq=200000)
+    _taught.add(id(lex))
+
+
+def _find_all(text: str, part: str) -> list[int]:
+    return [i for i in range(len(text)) if text.startswith(part, i)]
+
+
+def qtype_of(q: str) -> str:
+    for name, pattern in QTYPES:
+        if re.search(pattern, q):
+            return name
+    return "what"
+
+
+def understand(question: str, corpus: CorpusView, lex: Lexicon) -> Understood:
+    # a question is a line or two; a pasted 150,000-character "question" is understood by its head
+    raw = (question or "").strip()[:MAX_CHARS]
+    q = normalize(raw)
+    from ..ingest.clean import _t2s
+
+    traditional = _t2s().convert(raw) != raw  # 廈門 → 厦门; "？" or "GDP" are no sign of script
+    _teach_jieba(lex)
+    places = [(s, s + _place_prefix(name, lex)) for s, e, name in find_entities(q, corpus, lex)]
+    q, fixes = correct_typos(q, corpus, lex, places)
+    u = Understood(q, corrections=fixes, traditional=traditional, qtype=qtype_of(q))
+    ents = find_entities(q, corpus, lex)
+    taken = [(s, e) for s, e, _ in ents]
+    for s, e, name in ents:
+        u.entities.append(_resolve_entity(name, corpus, lex))
+    for m in YEAR.finditer(q):
+        u.time.append(Term(m.group(1) + "年"))
+        taken.append(m.span())
+    for m in RELATIVE_TIME.finditer(q):
+        u.time.append(Term(m.group(0)))
+        taken.append(m.span())
+    for s, e, name in find_metrics(q, lex, taken):
+        u.metric.append(_resolve_word(name, corpus, lex))
+        taken.append((s, e))
+    rest = "".join(" " if any(a <= i < b for a, b in taken) else ch for i, ch in enumerate(q))
+    for w, noun in _topic_terms(rest, lex):
+        t = _resolve_word(w, corpus, lex)
+        # a verb the reports don't use ("看病", "交给") may be how the user talks rather than what
+        # the reports must hold: it counts half (an absent noun such as 人民币 counts fully)
+        if not t.known:
+            # and a noun the reports never use ("人民币", "自贸区") is the surest sign that they
+            # are not about the question: it outweighs the rarest word they do use
+            t.weight = 1.5 if noun else 0.5
+        u.topic.append(t)
+    for t in u.time:
+        if YEAR.fullmatch(t.text) and corpus.has(t.text):
+            t.found, t.how, t.variants = t.text, "literal", (t.text,)
+    return u

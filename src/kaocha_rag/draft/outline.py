@@ -1,0 +1,125 @@
+"""Drafting: outlines and sections of a new 考察报告, every point cited.
+
+The genre's structure (seed 000's 第二篇 spells it out): 基本情况 → 主要做法与经验 →
+差距与启示 → 下一步打算和建议. Experience points come from the reports, grouped by
+the heading they stand under; points about the user's own locality can't come
+from other regions' reports, so they are marked slots (【待补充：…】), never invented.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..answer.ask import assess, citation_dict
+from ..ingest.clean import normalize
+from ..index.index import Index
+from ..answer.retrieve import Hit, search
+from .points import make_points, pick
+from .topic import ON_TOPIC, SECTION_MAX, SLOT, STRUCTURE, ZH_NUM, Topic, hits_by_section, understand_topic
+
+
+@dataclass
+class Outline:
+    title: str
+    sections: list[dict] = field(default_factory=list)  # {"heading", "points": [{"text", "citations"}]}
+    citations: list[dict] = field(default_factory=list)
+    grounded: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "sections": self.sections, "citations": self.citations,
+                "grounded": self.grounded, "notes": self.notes}
+
+
+class Cites:
+    """Numbers passages in order of first use."""
+
+    def __init__(self):
+        self.by_id: dict[str, int] = {}
+        self.items: list[dict] = []
+
+    def n(self, hit: Hit) -> int:
+        cid = hit.chunk["chunk_id"]
+        if cid not in self.by_id:
+            self.by_id[cid] = len(self.items) + 1
+            self.items.append(citation_dict(self.by_id[cid], hit))
+        return self.by_id[cid]
+
+
+def leads(hits: list[Hit]) -> str:
+    seen, out = set(), []
+    for h in hits:
+        label = f"《{h.chunk['title']}》" + (" › " + " › ".join(h.chunk["section"]) if h.chunk["section"] else "")
+        if label not in seen:
+            seen.add(label)
+            out.append(label)
+        if len(out) == 3:
+            break
+    return "最接近的资料：" + "；".join(out) if out else ""
+
+
+def refusal_notes(t: Topic, reason: str, index: Index) -> list[str]:
+    notes = [f"资料中没有找到关于“{t.text}”的内容（{reason or '主题为空'}），无法据此起草。"]
+    if t.text:
+        lead = leads(search(t.u.search_text() or t.text, 5, index=index))
+        if lead:
+            notes.append(lead)
+    return notes
+
+
+def grounded(t: Topic, hits: list[Hit], index: Index) -> tuple[bool, str]:
+    """The chat's decision (answer.assess) on the request's content words: refused → not grounded."""
+    if not hits:
+        return False, "没有检索到任何段落"
+    unknown = [r for r in t.regions if not any(r in normalize(h.chunk["text"] + h.chunk["title"]) for h in hits)]
+    if unknown and len(unknown) == len(t.regions):
+        return False, "资料中没有出现" + "、".join(f"“{r}”" for r in unknown)
+    d = assess(t.text, hits, index, u=t.u)
+    best = max(t.cover(normalize(" ".join(h.chunk["section"]) + h.chunk["text"])) for h in hits)
+    absent = [x.text for x in t.u.topic if not x.known and x.weight >= 1.5]  # nouns (understand: 1.5)
+    if absent and best < 0.5:
+        return False, "资料中没有出现：" + "、".join(absent)
+    if d.status != "refused":
+        return True, d.gap
+    # a request names several things ("精简会议文件、改进会风文风"); a passage on one of them is
+    # material when every word of the request is one the reports use (an absent noun such as
+    # 医共体 still refuses: the reports are not about it)
+    if t.u.topic and all(x.known for x in t.u.topic) and not [e for e in t.u.entities if not e.known] and \
+            best >= ON_TOPIC:
+        return True, ""
+    return False, d.gap
+
+
+def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: int = 12) -> Outline:
+    topic = (topic or "").strip()
+    regions = [r.strip() for r in regions or [] if r.strip()]
+    where = "、".join(regions)
+    title = f"关于赴{where}学习考察{topic}工作的报告" if where else f"关于{topic}的学习考察报告"
+    if not topic:
+        return Outline(title, [], [], False, ["资料中没有找到关于“”的内容（主题为空），无法据此起草提纲。"])
+    t = understand_topic(topic, index, regions)
+    per_section = hits_by_section(t, index, k)
+    everything = sorted({h.chunk["chunk_id"]: h for hs in per_section.values() for h in hs}.values(), key=lambda h: -h.score)
+    ok, reason = grounded(t, everything, index)
+    if not ok:
+        notes = refusal_notes(t, reason, index)
+        notes[0] = notes[0].replace("无法据此起草。", "无法据此起草提纲。")
+        return Outline(title, [], [], False, notes)
+    cites = Cites()
+    kept: list[str] = []
+    sections, found = [], 0
+    for i, (name, _, slot) in enumerate(STRUCTURE):
+        points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
+        # what the regions did must be about them; the lessons and plans the reports drew from them need not name them
+        chosen = pick(make_points(t, per_section[name], index, name), SECTION_MAX[name], kept, regions,
+                       strict=name in ("基本情况", "主要做法与经验"))
+        found += len(chosen)
+        points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
+        if not chosen:
+            points.append({"text": SLOT.format(f"资料中没有{name}方面关于“{topic}”的内容，请补充"), "citations": []})
+        sections.append({"heading": f"{ZH_NUM[i]}、{name}", "points": points})
+    notes = []
+    if found < 4:
+        notes.append(f"资料中关于“{topic}”的内容较少（只找到 {found} 条），提纲从简，请补充【待补充】处的材料。")
+    return Outline(title, sections, cites.items, True, notes)
+
+

@@ -1,0 +1,217 @@
+"""Outline points from retrieved passages: one complete, Simplified, on-topic sentence each, run-in
+labels stripped, the place it is about named, near-duplicates dropped, regions balanced.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..answer.citations import sentences
+from ..ingest.clean import normalize
+from ..answer.extract import _is_heading
+from ..index.index import Index
+from ..answer.retrieve import Hit
+from .topic import GENERIC_PLACES, NEAR_DUP, ON_TOPIC, QUOTES, RUN_IN_LABEL, ZH_NUM, Topic
+
+
+def theme_of(hit: Hit) -> str:
+    """"（一）突出产业强市 转型升级大气魄" → "突出产业强市 转型升级大气魄"."""
+    label = hit.chunk["section"][-1] if hit.chunk["section"] else hit.chunk["title"]
+    label = re.sub(rf"^(?:第[{ZH_NUM}]+[篇章]|[{ZH_NUM}]+[、是要]|[（(][{ZH_NUM}\d]+[）)]|\d+[、.．]|——)", "", label)
+    return label.strip("：:。 ")
+
+
+def to_simplified(s: str) -> str:
+    from ..ingest.clean import _t2s
+
+    return _t2s().convert(s)
+
+
+def balanced(s: str) -> bool:
+    return all(s.count(a) == s.count(b) for a, b in QUOTES)
+
+
+def complete(s: str) -> bool:
+    """A whole sentence: ends as one, opens with no dangling punctuation or conjunction, brackets closed."""
+    core = re.sub(r"\W", "", s)
+    return (len(core) >= 10 and bool(re.search(r"[。！？!?]$", s)) and balanced(s)
+            and not re.match(r"^[，,、；;：:。）)”’和及与并而但且或等]", s))
+
+
+def strip_label(s: str) -> str:
+    prev = None
+    while prev != s:
+        prev, s = s, RUN_IN_LABEL.sub("", s, count=1)
+    return s.strip()
+
+
+def finish(s: str) -> str:
+    s = s.strip().rstrip("，,、；;：: ")
+    return s if re.search(r"[。！？!?]$", s) else s + "。"
+
+
+def one_claim(s: str, t: Topic, limit: int = 110) -> str:
+    """A long sentence is cut to its clauses on the topic (at ；), kept whole otherwise."""
+    if len(s) <= limit or "；" not in s:
+        return s
+    clauses = [c for c in re.split(r"(?<=；)", s) if c.strip()]
+    keep = [c for c in clauses if t.cover(normalize(c)) > 0] or clauses[:1]
+    return finish("".join(keep)[:400])
+
+
+def known_places(index: Index) -> dict[str, str]:
+    """Places a point may be attributed to: the catalogue's places of every report (and their
+    short forms), provinces and prefecture-level cities; a county whose name is also a common
+    word (惠民, 资源, 和政) counts only where the text writes it with its 市/县/区."""
+    from ..index.catalog import catalogue
+    from ..answer.lexicon import load_lexicon
+
+    key = index.manifest.generation()
+    cached = getattr(index, "_draft_places", None)
+    if cached and cached[0] == key:
+        return cached[1]
+    lex = load_lexicon(index.settings.lexicon_dir)
+    named = {}
+    for r in catalogue(index):
+        for p in list(r.places) + list(r.units):
+            p = normalize(p)
+            named[p] = p
+            short = re.sub(r"^(?:[\u4e00-\u9fff]{2,3}省)|(?:市|县|区)$", "", p)
+            if len(short) >= 2:
+                named[short] = p
+    big = {n for n, code in lex.places.items() if code and (code[4:] == "0" * (len(code) - 4)) and len(n) >= 2}
+    index._draft_places = (key, (named, big, lex.places))
+    return index._draft_places[1]
+
+
+def places_in(text: str, index: Index) -> list[str]:
+    named, big, every = known_places(index)
+    out = []
+    for m in re.finditer(r"[\u4e00-\u9fff]{2,8}", text):
+        run = m.group(0)
+        i = 0
+        while i < len(run):
+            for n in range(min(8, len(run) - i), 1, -1):
+                w = run[i:i + n]
+                nxt = run[i + n:i + n + 1]
+                if w in GENERIC_PLACES:
+                    continue
+                if w in named or w in big or (w in every and nxt in ("县", "区", "镇")):
+                    out.append(w)
+                    i += n - 1
+                    break
+            i += 1
+    return out
+
+
+def place_of(sent: str, hit: Hit, index: Index, own: bool) -> str:
+    """The place a point is about: named in the sentence, its headings or (not for the writer's own
+    plans) its passage; "" when none is named."""
+    c = hit.chunk
+    sources = [normalize(sent), normalize(" ".join(c["section"][1:] or c["section"]))]
+    if not own:
+        sources.append(normalize(c["text"]))
+    for text in sources:
+        found = places_in(text, index)
+        if found:
+            return found[0]
+    return ""
+
+
+@dataclass
+class Point:
+    text: str  # Simplified, one sentence, with the place it is about
+    hit: Hit
+    key: str  # normalised claim, for duplicate checks
+    score: float
+    theme: str
+    place: str
+
+
+def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[Point]:
+    """The on-topic, complete sentences of the passages, as points a writer can use."""
+    own = section == "下一步打算和建议"
+    out = []
+    for rank, h in enumerate(hits):
+        c = h.chunk
+        head = normalize(" ".join(c["section"][1:] or c["section"]))
+        head_cover = t.cover(head)
+        sents = sentences(c["text"])
+        for i, raw in enumerate(sents):
+            if _is_heading(raw) or len(re.sub(r"\W", "", raw)) < 8:
+                continue
+            body = strip_label(raw)
+            if not body:
+                continue
+            last = raw
+            # "一是推行‘红色物业’全覆盖。" says what; the next sentence says how: one point, writer's words
+            if len(body) < 26 and RUN_IN_LABEL.match(raw) and i + 1 < len(sents) and not RUN_IN_LABEL.match(sents[i + 1]):
+                nxt = strip_label(sents[i + 1])
+                if nxt and not _is_heading(sents[i + 1]):
+                    body = body.rstrip("。；;，, ") + "，" + nxt
+                    last = sents[i + 1]
+            if not re.search(r"[。！？!?；;][”’」』]?$", last.strip()):
+                continue  # the passage ends mid-sentence ("…我们要缩小与先进地区的差距,必须"): not a claim
+            body = finish(one_claim(to_simplified(body), t))
+            if not complete(body):
+                continue
+            n = normalize(body)
+            cover = t.cover(n)
+            # on topic: the sentence shares the topic's terms, or stands under a heading that does
+            if cover < ON_TOPIC and not (head_cover >= 0.4 and cover > 0) and not (head_cover >= 0.6):
+                continue
+            place = place_of(body, h, index, own)
+            if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
+                if not any(r in normalize(c["text"]) for r in t.regions):
+                    continue
+            text = body if not place or place in n else f"{place}：{body}"
+            score = cover + 0.5 * head_cover + 0.3 * h.score - 0.02 * rank
+            out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place))
+    return sorted(out, key=lambda p: -p.score)
+
+
+def trigrams(s: str) -> set[str]:
+    return {s[i:i + 3] for i in range(max(1, len(s) - 2))}
+
+
+def is_dup(key: str, kept: list[str]) -> bool:
+    g = trigrams(key)
+    for k in kept:
+        h = trigrams(k)
+        if len(g & h) / max(1, min(len(g), len(h))) >= NEAR_DUP:
+            return True
+    return False
+
+
+def pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_passage: int = 2,
+          strict: bool = True) -> list[Point]:
+    """Best points first, no two from the same fact, at most ``per_passage`` from one passage;
+    with regions, taken in turn from each region (``strict``: only points about them)."""
+    # a point is about a region when it or its headings name it, or its passage does and the point
+    # names no other place ("周口把…" in a passage that also mentions 开封 is about 周口)
+    groups = [[p for p in points if r in normalize(p.text) or r == p.place or r in normalize(" ".join(p.hit.chunk["section"]))
+               or (r in p.hit.chunk.get("norm", "") and (not p.place or p.place in regions))] for r in regions] \
+        if regions else [points]
+    if regions and not strict:
+        rest = [p for p in points if not any(p in g for g in groups)]
+        groups.append(rest)
+    out: list[Point] = []
+    per: dict[str, int] = {}
+    cursors = [0] * len(groups)
+    while len(out) < n and any(cursors[g] < len(groups[g]) for g in range(len(groups))):
+        for g, grp in enumerate(groups):
+            while cursors[g] < len(grp):
+                p = grp[cursors[g]]
+                cursors[g] += 1
+                cid = p.hit.chunk["chunk_id"]
+                if per.get(cid, 0) >= per_passage or is_dup(p.key, kept) or p in out:
+                    continue
+                out.append(p)
+                kept.append(p.key)
+                per[cid] = per.get(cid, 0) + 1
+                break
+            if len(out) >= n:
+                break
+    return out
+
+

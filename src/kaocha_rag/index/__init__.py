@@ -1,0 +1,1 @@
+"""Stage 2 — embed, store (Chroma), keyword index (bm25s), manifest, catalogue of the reports."""

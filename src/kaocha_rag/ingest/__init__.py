@@ -1,0 +1,1 @@
+"""Stage 1 — read files, clean web junk, split files holding several reports, chunk by section."""
