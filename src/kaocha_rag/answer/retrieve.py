@@ -52,8 +52,9 @@ class Hit:
                 "text": c["text"]}
 
 
-def _scale(cos: np.ndarray, name: str) -> np.ndarray:
-    lo, hi = COSINE_RANGE.get(name, DEFAULT_RANGE)
+def _scale(cos: np.ndarray, embedder) -> np.ndarray:
+    # an endpoint model (embedder=openai) brings its own range from settings: e5 behind TEI is 0.78–0.90
+    lo, hi = getattr(embedder, "cosine_range", None) or COSINE_RANGE.get(embedder.name, DEFAULT_RANGE)
     return np.clip((cos - lo) / (hi - lo), 0.0, 1.0)
 
 
@@ -139,7 +140,7 @@ def search(query: str, k: int = 5, *, index: Index, doc_ids: list[str] | None = 
         dense = _dense(query, index, chunks, allowed, bm, cover, candidates, doc_ids, sources)
     top_bm = float(bm[allowed].max()) if allowed.any() and len(bm) else 0.0
     kw = 0.5 * cover + 0.5 * (bm / top_bm if top_bm > 0 else 0.0)
-    d = _scale(dense, index.embedder.name) * (dense > 0)
+    d = _scale(dense, index.embedder) * (dense > 0)
     w = index.settings.dense_weight
     score = {"hybrid": w * d + (1 - w) * kw, "dense": d, "keyword": kw}[mode]
     score = np.where(allowed, score, -1.0)
