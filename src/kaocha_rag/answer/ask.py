@@ -14,6 +14,7 @@ from typing import Iterator
 from ..errors import LLMError
 from ..llm import chat as llm_mod
 from ..ingest.chunk import match_heading
+from . import across
 from .citations import check, renumber, sentences
 from ..ingest.clean import normalize
 from .extract import TYPE_GAP, answers_type, choose, conflicting_numbers
@@ -264,6 +265,10 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         model = llm_mod.configured_model(settings, notes)
     mode = "llm" if model is not None else "extractive"
     q = standalone_question(question, history or [], settings, model)
+    p = across.plan(q, index, doc_ids)
+    if p is not None:  # “哪些地方…” / “A和B有什么不同”: every report searched, a list or a table
+        yield from _across(question, q, p, index, settings, model, notes, doc_ids, t0)
+        return
     u = understand_question(q, index)
     hits = search(u.search_text(), max(k or settings.top_k, CHECK_CANDIDATES), index=index, doc_ids=doc_ids)
     d = assess(q, hits, index, u)
@@ -295,6 +300,18 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
                    [citation_dict(n, h) for n, h in enumerate(cited, 1)], notes=notes, standalone=q)
     a.seconds = time.perf_counter() - t0
     yield a.answer, a
+
+
+def _across(question, q, p, index, settings, model, notes, doc_ids, t0):
+    for text, f in across.run(p, q, index=index, settings=settings, model=model, notes=notes, script=to_script,
+                              names_check=lambda text, hits: unsupported_names(text, hits, index), doc_ids=doc_ids):
+        if f is None:
+            yield text, None
+            continue
+        hits = f.pop("hits")
+        a = Answer(question, **f, standalone=q, seconds=time.perf_counter() - t0)
+        a.citations = [citation_dict(n, h) for n, h in enumerate(hits, 1)]
+        yield a.answer, a
 
 
 def _llm_answer(question, q, kept_hits, settings, model, notes, index):

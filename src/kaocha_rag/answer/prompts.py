@@ -17,6 +17,9 @@ REQUIRED = {
     "answer_user": {"context", "question"},
     "rewrite": {"history", "question"},
     "draft_section": {"context", "topic", "section"},
+    # questions across reports (answer/across.py): evidence grouped per report or per side
+    "across_system": set(),
+    "across_user": {"context", "question", "form"},
     # Small local models (Qwen2.5-0.5B) answer "资料编号：1" to the full rule list; a short
     # prompt with the expected format gets "周口港的吞吐能力是5000万吨。[1]" (BENCHMARKS.md).
     "answer_system_local": set(),

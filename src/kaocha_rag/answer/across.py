@@ -1,0 +1,335 @@
+"""Questions across reports: “哪些地方/哪些报告/各地…” lists and “A和B…有什么不同” tables.
+
+An ordinary answer quotes the global top passages, which usually come from one or two reports;
+a writer asking “哪些地方在搞老旧小区改造” needs every report checked. So here:
+
+- **kind** (``kind_of``): ``compare`` when the question contrasts two sides (有什么不同/异同/
+  区别/各有什么…) and two sides can be told apart; ``enumerate`` when it asks across the
+  reports (哪些地方/哪些报告/各地/各份报告…). Anything else goes the ordinary way.
+- **evidence per report** (``per_report``): one hybrid search over every passage, grouped by
+  report — the best passages of *each* report, checked with the same constraint and topic
+  checks as an ordinary answer (support.decide) — so a report whose best passage ranks 40th
+  overall still counts. Reports the index marks as copies of another are not searched twice.
+- **enumerate**: one line per report (or per place for 哪些地方/各地), each cited, under
+  “共检索 N 份报告，M 份有相关内容”, and the reports with nothing named at the end.
+- **compare** (across_table.py): each side's evidence found separately (a place in the
+  passage or its headings, a report through the catalogue), then a Markdown table.
+
+With an LLM the same grouped evidence is the prompt (prompts/across_*.txt) and the model's
+text is checked cell by cell (across_table.finish_llm).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..index.catalog import Report, catalogue
+from ..index.index import Index
+from ..ingest.clean import normalize
+from .lexicon import corpus_view
+from .retrieve import Hit, search
+from .support import Check, decide
+from .understand import Understood
+from .extract import choose
+from .across_table import (ASPECTS, NONE, Side, _understand, cells_of, check_cells, claims_text, side_sentences,
+                           sides_of, table_text, topic_text)
+
+# -- what kind of question ----------------------------------------------------------------------
+# Words that ask across the reports. "洛阳有哪些做法" is not one (哪些 + a practice word):
+# only 哪些/哪几 followed by a report or place word, or 各地/各份报告/每份报告, count.
+ACROSS = re.compile(r"哪(?:些|几)(?:个|份|篇|次)?(?:考察)?(?:地方|地区|城市|县市|市县|报告|考察|篇|次|份)"
+                    r"|哪(?:些|几)个?(?:县|市|区|省)|各(?:地|份|篇|次|市|县|报告|考察)|每(?:份|篇|次)|所有(?:的)?报告"
+                    r"|这些(?:考察)?报告|几份报告|两份报告|几次考察")
+COMPARE = re.compile(r"不同|区别|差别|异同|不一样|一样吗|相同吗|相比|对比|比较|各有|各出|各自有|分别有|分别是怎么")
+ENUM_BY_PLACE = re.compile(r"哪(?:些|几)个?(?:地方|地区|城市|县市|市县|县|市|区|省)|各(?:地|市|县)")
+
+
+@dataclass
+class Plan:
+    kind: str  # enumerate | compare
+    topic: Understood  # the question without its framing and its sides
+    sides: list[Side] = field(default_factory=list)
+    by_place: bool = False
+    alts: list[Understood] = field(default_factory=list)  # “新农村建设或乡村振兴”: either one counts
+
+
+@dataclass
+class Scope:
+    """One report as the answer counts it, with every copy the index holds of it."""
+    report: Report
+    doc_ids: list[str]
+
+
+def _reports(index: Index, doc_ids: list[str] | None) -> list[Scope]:
+    """The reports to search. A report the index found to repeat another is one report: it is
+    searched through both copies (the first copy in 000 is cut short: 15 passages against 21)
+    and shown under the title of the copy with more passages."""
+    sizes = {d["doc_id"]: d["chunks"] for d in index.documents()}
+    rows = [r for r in catalogue(index) if not doc_ids or r.doc_id in doc_ids]
+    scopes: dict[str, Scope] = {}
+    for r in rows:
+        key = r.duplicate_of if r.duplicate_of in {x.doc_id for x in rows} else r.doc_id
+        sc = scopes.setdefault(key, Scope(r, []))
+        sc.doc_ids.append(r.doc_id)
+        if sizes.get(r.doc_id, 0) > sizes.get(sc.report.doc_id, 0):
+            sc.report = r
+    return list(scopes.values())
+
+
+def kind_of(question: str) -> str:
+    """'compare', 'enumerate' or '' — from the wording alone (sides are resolved in ``plan``)."""
+    q = normalize(question)
+    if COMPARE.search(q) and (re.search(r"[和与跟同及、]|以及", q) or re.search(r"两份|两次|几份|各份", q)):
+        return "compare"
+    return "enumerate" if ACROSS.search(q) else ""
+
+
+# “城市公园、绿化”, “新农村建设或乡村振兴”: a report holding either one belongs in the list
+_OR = re.compile(r"或者|或是|或|还是|、")
+
+
+def plan(question: str, index: Index, doc_ids: list[str] | None = None) -> Plan | None:
+    kind = kind_of(question)
+    if not kind:
+        return None
+    whole = _understand(question, index)
+    scopes = _reports(index, doc_ids)
+    if kind == "compare":
+        sides, rest = sides_of(question, whole, index, [s.report for s in scopes], scopes)
+        if len(sides) >= 2:
+            return Plan("compare", _understand(topic_text(rest) or rest, index), sides)
+        if not ACROSS.search(normalize(question)) and not re.search(r"两份|两次|几份|各份", question):
+            return None  # "洛阳和开封相比" with one side the reports lack: the ordinary path says so
+    text = topic_text(question)
+    u = _understand(text or question, index)
+    # the places stay constraints ("哪些报告和上海有关"): every line must be about them
+    places = [e for e in whole.entities if e.known] or u.entities
+    u.entities = places
+    if not u.topic and not u.entities and not u.metric:
+        return None
+    alts = []
+    for part in (_OR.split(text) if _OR.search(text) else []):
+        au = _understand(part, index) if len(part.strip()) >= 2 else None
+        if au is not None and (au.topic or au.metric):
+            au.entities = places
+            alts.append(au)
+    return Plan("enumerate", u, by_place=bool(ENUM_BY_PLACE.search(normalize(question))), alts=alts or [u])
+
+
+# -- evidence per report ------------------------------------------------------------------------
+PER_REPORT = 8  # passages of one report checked against the question (a report has 10–60)
+
+
+def ranked_by_report(query: str, index: Index, scopes: list[Scope]) -> dict[str, list[Hit]]:
+    """Every passage of the given reports scored once against the query, grouped by report, best
+    first. One search over all passages: scores stay comparable across reports (a search per
+    report would rescale BM25 to each report's best passage and lift a report's weak best).
+    A passage both copies of a report hold counts once."""
+    total = len(index.keyword()[1])
+    owner = {d: sc.report.doc_id for sc in scopes for d in sc.doc_ids}
+    hits = search(query, max(total, 1), index=index, doc_ids=list(owner), candidates=max(total, 1), dedup=False)
+    out: dict[str, list[Hit]] = {sc.report.doc_id: [] for sc in scopes}
+    for h in hits:
+        group = out.get(owner.get(h.chunk["doc_id"], ""))
+        if group is not None and len(group) < PER_REPORT and all(h.chunk["norm"] != g.chunk["norm"] for g in group):
+            group.append(h)
+    return out
+
+
+@dataclass
+class Found:
+    report: Report
+    checks: list[Check]  # its passages that meet the question, best first
+    picked: list[tuple[int, str]]  # (index into checks, sentence) chosen to answer
+
+
+def per_report(p: Plan, index: Index, scopes: list[Scope], limit: int = 3) -> list[Found]:
+    """For each report: the passages above the relevance bar that meet every constraint and the
+    topic (support.decide on that report's own best passages) and the sentences to quote —
+    for each alternative the question allows (“A或B”), merged."""
+    view = corpus_view(index)
+    grouped = [ranked_by_report(u.search_text(), index, scopes) for u in p.alts]
+    out = []
+    for sc in scopes:
+        checks: list[Check] = []
+        picked: list[tuple[int, str]] = []
+        for u, g in zip(p.alts, grouped):
+            d = decide(u, g[sc.report.doc_id], view, index.settings.min_score)
+            if d.status != "answered":
+                continue
+            # a place asked about must stand in the quoted sentence or its passage's headings:
+            # the report's opening places a passage on 深圳, not a sentence on 滨海新区
+            must = [tuple(v for e in u.entities for v in e.variants)] if u.entities else []
+            named = [c for c in d.checks[:4] if not must or any(
+                v in normalize(" ".join(c.hit.chunk["section"])) for v in must[0])]
+            got = choose(u, d.checks[:4], view, 2 * limit, must) if must else []
+            got += [(d.checks.index(c), s) for c in named for i, s in choose(u, [c], view, 2)] if must else []
+            for hi, s in _one_per_passage(got if must else choose(u, d.checks[:4], view, 2 * limit), limit):
+                ids = [c.hit.chunk["chunk_id"] for c in checks]
+                cid = d.checks[hi].hit.chunk["chunk_id"]
+                if cid not in ids:
+                    checks.append(d.checks[hi])
+                    ids.append(cid)
+                if all(s != x for _, x in picked):
+                    picked.append((ids.index(cid), s))
+        if picked:
+            out.append(Found(sc.report, checks, picked[:limit + len(p.alts) - 1]))
+    return out
+
+
+def _one_per_passage(picked: list[tuple[int, str]], limit: int) -> list[tuple[int, str]]:
+    """A report's line quotes its best passages, one sentence each (two when the first is a
+    short run-in heading such as “二是狠抓招商引资。”), so three passages fit where two
+    sentences of one passage would otherwise crowd out the report's other practices."""
+    out, seen = [], {}
+    for hi, s in picked:
+        n = seen.get(hi, 0)
+        if n == 0 and len({h for h, _ in out}) >= limit:
+            continue
+        if n == 0 or (n == 1 and len(out[-1][1]) < 24 and out[-1][0] == hi):
+            out.append((hi, s))
+            seen[hi] = n + 1
+    return out
+
+
+# -- the enumeration ----------------------------------------------------------------------------
+def place_of(sentence: str, chunk: dict, report: Report) -> str:
+    """The catalogue place a quoted sentence is about: named in the sentence, else in its
+    headings, else the report's only place; '' when that cannot be told."""
+    from ..index.places import ADMIN_SUFFIX
+
+    forms = [(p, ADMIN_SUFFIX.sub("", p) or p) for p in report.places]
+    for where in (normalize(sentence), normalize(" ".join(chunk["section"]))):
+        named = [p for p, short in forms if len(short) >= 2 and short in where]
+        if named:
+            return named[0]
+    return report.places[0] if len(report.places) == 1 else ""
+
+
+def enumerate_text(p: Plan, found: list[Found], searched: list[Scope], to_script) -> tuple[str, list[Hit]]:
+    """The list: one cited line per report (or per place), and the count of reports searched."""
+    cited: list[str] = []  # chunk_ids in citation order
+    hits: dict[str, Hit] = {}
+    lines: dict[str, list[str]] = {}
+    for f in found:
+        for hi, s in f.picked:
+            h = f.checks[hi].hit
+            cid = h.chunk["chunk_id"]
+            if cid not in hits:
+                hits[cid] = h
+                cited.append(cid)
+            place = place_of(s, h.chunk, f.report) if p.by_place else ""
+            where = f"{place}（《{f.report.title}》）" if place else _report_label(f.report)
+            lines.setdefault(where, []).append(f"{to_script(s.strip())}[{cited.index(cid) + 1}]")
+    noun = "个地方" if p.by_place else "份报告"
+    head = f"共检索 {len(searched)} 份报告，其中 {len(found)} 份有相关内容" + (
+        f"，涉及 {len(lines)} {noun}：" if p.by_place else "：")
+    body = [f"- {where}：{''.join(parts)}" for where, parts in lines.items()]
+    missing = [sc.report for sc in searched if sc.report.doc_id not in {f.report.doc_id for f in found}]
+    tail = [f"未找到相关内容的报告（{len(missing)} 份）：" + "、".join(f"《{r.title}》" for r in missing)] if missing else []
+    return "\n".join([head, *body, *tail]), [hits[c] for c in cited]
+
+
+def _report_label(r: Report) -> str:
+    places = "、".join(r.places[:4]) + ("等" if len(r.places) > 4 else "")
+    return f"《{r.title}》" + (f"（{places}）" if places else "")
+
+
+# -- the answer ---------------------------------------------------------------------------------
+def run(p: Plan, question: str, *, index: Index, settings, model=None, notes: list[str],
+        script, names_check, doc_ids: list[str] | None = None):
+    """Yield (text so far, None) while an LLM streams, then (text, fields of ask.Answer).
+    ``script(text, traditional)``: the answer in the question's script; ``names_check(text, hits)``:
+    places an LLM sentence names that its cited passages lack (ask.unsupported_names)."""
+    reports = _reports(index, doc_ids)
+    tscript = lambda s: script(s, p.topic.traditional)  # noqa: E731
+    groups = _evidence(p, index, reports)
+    if not any(pairs for _, pairs in groups):
+        what = p.topic.label() or topic_text(question)
+        yield "", _fields(f"资料中没有找到能回答“{question.strip()[:60]}”的内容。（共检索 {len(reports)} 份报告，"
+                          f"按“{what}”查找，没有一份有相关段落）", [], p, "refused", notes)
+        return
+    if p.kind == "compare":
+        rows = [cells_of(pairs) for _, pairs in groups]
+        table, hits = table_text(p.sides, rows, tscript)
+        src = "；".join(f"{s.label}的资料来自" + "、".join(dict.fromkeys(f"《{h.chunk['title']}》" for h, _ in pairs))
+                       for s, (_, pairs) in zip(p.sides, groups) if pairs)
+        text = f"对比如下（共检索 {len(reports)} 份报告；{src}）：\n\n{table}"
+    else:
+        found = [f for _, f in groups if f]
+        text, hits = enumerate_text(p, [f[0] for f in found], reports, tscript)
+    if model is not None:
+        final = None
+        for piece, fields in _llm(p, question, groups, index, settings, model, notes, names_check):
+            if fields is None:
+                yield piece, None
+            final = fields
+        if final is not None:
+            yield final["answer"], final
+            return
+    yield text, _fields(text, hits, p, "answered", notes)
+
+
+def _evidence(p: Plan, index: Index, reports: list[Scope]) -> list[tuple[str, list]]:
+    """(group label, its evidence) per side (compare: (hit, sentence) pairs) or per report
+    that has something (enumerate: [Found])."""
+    if p.kind == "compare":
+        return [(s.label, side_sentences(s, p.topic, index)) for s in p.sides]
+    return [(_report_label(f.report), [f]) for f in per_report(p, index, reports)]
+
+
+def _fields(text: str, hits: list[Hit], p: Plan, status: str, notes: list[str], mode: str = "extractive",
+            **extra) -> dict:
+    u = p.topic.to_dict()
+    return {"answer": text, "grounded": status != "refused", "mode": mode, "status": status, "understood": u,
+            "hits": hits, "notes": list(notes), **extra}
+
+
+def _llm(p: Plan, question: str, groups, index: Index, settings, model, notes: list[str], names_check):
+    """The model writes the list or the table from the grouped evidence; checked cell by cell."""
+    from ..errors import LLMError
+    from ..llm import chat as llm_mod
+    from ..tokens import count_tokens
+    from .citations import renumber
+    from .prompts import render
+
+    kept, blocks = [], []
+    budget = settings.context_tokens - settings.answer_tokens - 600
+    for label, ev in groups:
+        hs = [h for h, _ in ev] if p.kind == "compare" else [c.hit for c in ev[0].checks[:2]] if ev else []
+        part = []
+        for h in dict.fromkeys(hs):
+            body = h.chunk["text"].replace("</资料>", "").replace("<资料>", "")
+            if count_tokens(body) + 30 > budget:
+                notes.append("上下文窗口不足，部分资料未放入提示词")
+                break
+            budget -= count_tokens(body) + 30
+            kept.append(h)
+            part.append(f"[{len(kept)}] 《{' › '.join([h.chunk['title'], *h.chunk['section']])}》\n{body}")
+        blocks.append(f"【{label}】\n" + ("\n\n".join(part) if part else NONE))
+    if p.kind == "compare":
+        form = ("用 Markdown 表格回答：第一列是对比对象，行依次为" + "、".join(s.label for s in p.sides)
+                + "；其余各列是" + "、".join(ASPECTS) + "。每个单元格里的每句话后标注资料编号，某一方资料中没有的写“资料未提及”。")
+    else:
+        form = "用列表回答：每份报告（或每个地方）一行，以“- ”开头，写明地方或报告名称，每句话后标注资料编号。"
+    user = render("across_user", settings, context="\n\n".join(blocks), question=question, form=form)
+    text = ""
+    try:
+        for piece in llm_mod.stream(model, render("across_system", settings), user):
+            text += piece
+            yield text, None
+    except LLMError as exc:
+        notes.append(f"{exc}，已改用离线抽取式回答")
+        return
+    res = check_cells(text, kept)
+    if not res.used or not res.supported:
+        notes.append("大模型的回答没有有效引用或与所引资料对不上，已改用离线抽取式回答")
+        return
+    remap = {old: new for new, old in enumerate(res.used, 1)}
+    body = renumber(res.text, remap)
+    names = names_check(claims_text(res.text), kept)
+    extra_notes = ([f"{len(res.uncited)} 句没有标注出处"] if res.uncited else []) + \
+        (["以下数字在所引资料中找不到：" + "、".join(res.unsupported)] if res.unsupported else []) + \
+        (["以下地名在所引资料中找不到：" + "、".join(names)] if names else [])
+    yield body, _fields(body, [kept[old - 1] for old in res.used], p, "answered", notes + extra_notes, "llm",
+                        unsupported=res.unsupported + names, uncited=res.uncited, invalid_citations=res.invalid)
