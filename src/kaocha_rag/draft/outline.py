@@ -14,7 +14,8 @@ from ..ingest.clean import normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
 from .points import make_points, pick
-from .topic import ON_TOPIC, SECTION_MAX, SLOT, STRUCTURE, ZH_NUM, Topic, hits_by_section, understand_topic
+from .topic import (ON_TOPIC, SECTION_MAX, SLOT, STRUCTURE, VISITED_SECTIONS, ZH_NUM, Topic, hits_by_section, named,
+                    understand_topic)
 
 
 @dataclass
@@ -75,16 +76,18 @@ def grounded(t: Topic, hits: list[Hit], index: Index) -> tuple[bool, str]:
         return False, "资料中没有出现" + "、".join(f"“{r}”" for r in unknown)
     d = assess(t.text, hits, index, u=t.u)
     best = max(t.cover(normalize(" ".join(h.chunk["section"]) + h.chunk["text"])) for h in hits)
-    absent = [x.text for x in t.u.topic if not x.known and x.weight >= 1.5]  # nouns (understand: 1.5)
+    absent = [x.text for x in t.u.topic + named(t.u) if not x.known and x.text not in t.verbs]  # nouns, names
     if absent and best < 0.5:
         return False, "资料中没有出现：" + "、".join(absent)
     if d.status != "refused":
         return True, d.gap
     # a request names several things ("精简会议文件、改进会风文风"); a passage on one of them is
-    # material when every word of the request is one the reports use (an absent noun such as
-    # 医共体 still refuses: the reports are not about it)
-    if t.u.topic and all(x.known for x in t.u.topic) and not [e for e in t.u.entities if not e.known] and \
-            best >= ON_TOPIC:
+    # material when every noun of the request is one the reports use (an absent noun such as
+    # 医共体 still refuses: the reports are not about it). An absent verb (understand weighs verbs
+    # 0.5, nouns 1.5) says what to do about the thing, in words the reports need not share:
+    # "…分离的管理体制" is material where a passage holds its 管理 and 体制 (ON_TOPIC of the request).
+    if t.u.topic and all(x.known or x.text in t.verbs for x in t.u.topic) and \
+            not [e for e in t.u.entities + named(t.u) if not e.known] and best >= ON_TOPIC:
         return True, ""
     return False, d.gap
 
@@ -111,7 +114,7 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
         points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
         # what the regions did must be about them; the lessons and plans the reports drew from them need not name them
         chosen = pick(make_points(t, per_section[name], index, name), SECTION_MAX[name], kept, regions,
-                       strict=name in ("基本情况", "主要做法与经验"))
+                       strict=name in VISITED_SECTIONS)
         found += len(chosen)
         points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
         if not chosen:

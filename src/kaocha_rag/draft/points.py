@@ -11,7 +11,7 @@ from ..ingest.clean import normalize
 from ..answer.extract import _is_heading
 from ..index.index import Index
 from ..answer.retrieve import Hit
-from .topic import GENERIC_PLACES, NEAR_DUP, ON_TOPIC, QUOTES, RUN_IN_LABEL, ZH_NUM, Topic
+from .topic import GENERIC_PLACES, NEAR_DUP, ON_PART, ON_TOPIC, QUOTES, RUN_IN_LABEL, VISITED_SECTIONS, ZH_NUM, Topic
 
 
 def theme_of(hit: Hit) -> str:
@@ -21,10 +21,15 @@ def theme_of(hit: Hit) -> str:
     return label.strip("：:。 ")
 
 
+# a converted report closes its quotes with 〞 (“集中、集中、再集中〞): the sentence is whole, its quote
+# marks are not a pair to the eye of balanced()
+QUOTE_FORMS = str.maketrans({"〝": "“", "〞": "”"})
+
+
 def to_simplified(s: str) -> str:
     from ..ingest.clean import _t2s
 
-    return _t2s().convert(s)
+    return _t2s().convert(s).translate(QUOTE_FORMS)
 
 
 def balanced(s: str) -> bool:
@@ -118,6 +123,32 @@ def place_of(sent: str, hit: Hit, index: Index, own: bool) -> str:
     return ""
 
 
+def report_places(index: Index) -> dict[str, set[str]]:
+    """doc_id → the places its trip visited (catalogue), full and short forms ("三河市", "三河")."""
+    from ..index.catalog import catalogue
+
+    key = index.manifest.generation()
+    cached = getattr(index, "_draft_report_places", None)
+    if cached and cached[0] == key:
+        return cached[1]
+    out: dict[str, set[str]] = {}
+    for r in catalogue(index):
+        names = {normalize(p) for p in r.places}
+        out[r.doc_id] = names | {re.sub(r"(?:市|县|区)$", "", n) for n in names}
+    index._draft_report_places = (key, out)
+    return out
+
+
+def from_region(chunk: dict, regions: list[str], section: str, index: Index) -> bool:
+    """A lesson or plan drawn from a trip to the region, though it does not name it: 篇三's "结合我校
+    实际的一些思考" comes from its visit to 三河 and never writes 三河 again. What a region did
+    (基本情况, 主要做法与经验) must still be about it."""
+    if section in VISITED_SECTIONS:
+        return False
+    visited = report_places(index).get(chunk.get("doc_id", ""), set())
+    return any(r in visited for r in regions)
+
+
 @dataclass
 class Point:
     text: str  # Simplified, one sentence, with the place it is about
@@ -126,6 +157,14 @@ class Point:
     score: float
     theme: str
     place: str
+
+
+def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
+    """The sentence (normalised) shares the topic's terms, or one of the things the request names
+    (Topic.part_cover), or stands under a heading that does (``head_cover``: Topic.cover of its headings)."""
+    cover = t.cover(sent)
+    return (cover >= ON_TOPIC or t.part_cover(sent) >= ON_PART or (head_cover >= 0.4 and cover > 0)
+            or head_cover >= 0.6)
 
 
 def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[Point]:
@@ -157,12 +196,11 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
                 continue
             n = normalize(body)
             cover = t.cover(n)
-            # on topic: the sentence shares the topic's terms, or stands under a heading that does
-            if cover < ON_TOPIC and not (head_cover >= 0.4 and cover > 0) and not (head_cover >= 0.6):
+            if not on_topic(t, n, head_cover):
                 continue
             place = place_of(body, h, index, own)
             if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
-                if not any(r in normalize(c["text"]) for r in t.regions):
+                if not any(r in normalize(c["text"]) for r in t.regions) and not from_region(c, t.regions, section, index):
                     continue
             text = body if not place or place in n else f"{place}：{body}"
             score = cover + 0.5 * head_cover + 0.3 * h.score - 0.02 * rank
@@ -183,6 +221,14 @@ def is_dup(key: str, kept: list[str]) -> bool:
     return False
 
 
+def order_as_found(points: list[Point]) -> list[Point]:
+    """Picked order, a passage's second point right after its first (one place's practice reads as one run)."""
+    first: dict[str, int] = {}
+    for i, p in enumerate(points):
+        first.setdefault(p.hit.chunk["chunk_id"], i)
+    return sorted(points, key=lambda p: first[p.hit.chunk["chunk_id"]])
+
+
 def pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_passage: int = 2,
           strict: bool = True) -> list[Point]:
     """Best points first, no two from the same fact, at most ``per_passage`` from one passage;
@@ -197,21 +243,25 @@ def pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_p
         groups.append(rest)
     out: list[Point] = []
     per: dict[str, int] = {}
-    cursors = [0] * len(groups)
-    while len(out) < n and any(cursors[g] < len(groups[g]) for g in range(len(groups))):
-        for g, grp in enumerate(groups):
-            while cursors[g] < len(grp):
-                p = grp[cursors[g]]
-                cursors[g] += 1
-                cid = p.hit.chunk["chunk_id"]
-                if per.get(cid, 0) >= per_passage or is_dup(p.key, kept) or p in out:
-                    continue
-                out.append(p)
-                kept.append(p.key)
-                per[cid] = per.get(cid, 0) + 1
-                break
-            if len(out) >= n:
-                break
-    return out
+    # one point per passage first, a second one only when the section still has room: a passage's
+    # runner-up sentence is worth less to a writer than another passage's best (农贸市场: the 4th
+    # 建议 was a second sentence of a passage already cited while a passage of its own went unused)
+    for limit in sorted({1, per_passage}):
+        cursors = [0] * len(groups)
+        while len(out) < n and any(cursors[g] < len(groups[g]) for g in range(len(groups))):
+            for g, grp in enumerate(groups):
+                while cursors[g] < len(grp):
+                    p = grp[cursors[g]]
+                    cursors[g] += 1
+                    cid = p.hit.chunk["chunk_id"]
+                    if per.get(cid, 0) >= limit or p in out or is_dup(p.key, kept):
+                        continue
+                    out.append(p)
+                    kept.append(p.key)
+                    per[cid] = per.get(cid, 0) + 1
+                    break
+                if len(out) >= n:
+                    break
+    return order_as_found(out)
 
 

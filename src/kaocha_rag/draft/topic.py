@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from ..ingest import roles
@@ -38,6 +39,7 @@ SECTION_ROLES = {
 SECTION_HINT = {"基本情况": "基本情况 特点", "主要做法与经验": "做法 经验 成效", "差距与启示": "启示 差距 问题",
                 "下一步打算和建议": "建议 措施 下一步"}
 SECTION_MAX = {"基本情况": 3, "主要做法与经验": 6, "差距与启示": 4, "下一步打算和建议": 4}
+VISITED_SECTIONS = ("基本情况", "主要做法与经验")  # about what the visited places did: regions are strict there
 # words of how a writer asks for a draft, not of what it is about ("…工作的经验做法和推进建议")
 DRAFT_SOFT = frozenset("工作 经验 做法 建议 推进 情况 做好 加强 提升 建设 发展 有关 相关 方面 全面 考察 学习 具体 主要 "
                        "典型 先进 探索 实践 思路 对策 措施 举措 路径 打算 启示 问题 成效 报告 起草".split())
@@ -47,6 +49,8 @@ RUN_IN_LABEL = re.compile(rf"^\s*(?:[{ZH_NUM}]+[是要][：:，,]?|首先[，,]|
                           rf"[（(][{ZH_NUM}\d]+[）)]|\d{{1,2}}[、.．](?!\d)|[a-zA-Z][、.．]|——)\s*")
 QUOTES = [("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》"), ("「", "」")]
 ON_TOPIC = 0.3  # share of the request (idf-weighted) a sentence must hold, unless its heading holds it
+ON_PART = 0.45  # share of one thing of several the request names ("A与B", "A、B") a sentence must hold,
+# its head noun included
 NEAR_DUP = 0.6  # share of a point's character 3-grams found in an earlier point: the same fact
 
 
@@ -73,6 +77,31 @@ class Group:
         return min(self.weight, max(best, single * (0.4 if self.spans else 1.0)))
 
 
+@lru_cache(maxsize=4096)
+def token_edges(text: str) -> frozenset:
+    import jieba
+
+    edges, i = {0}, 0
+    for tok in jieba.cut(text):
+        i += len(tok)
+        edges.add(i)
+    return frozenset(edges)
+
+
+def head_standalone(head: Group, text: str) -> bool:
+    """The head is written as a word of its own somewhere in ``text``, not only as the tail of
+    another (会议 in 联席会议制度 names a standing body, not the meetings a writer wants cut)."""
+    forms = [f for fs, _ in head.spans for f in fs] + [v for t, _ in head.parts for v in t.variants]
+    edges = token_edges(text)
+    for f in forms:
+        i = text.find(f)
+        while i >= 0:
+            if i in edges and i + len(f) in edges:
+                return True
+            i = text.find(f, i + 1)
+    return False
+
+
 @dataclass
 class Topic:
     """What a drafting request is about: its content terms with their corpus forms and weights."""
@@ -80,11 +109,25 @@ class Topic:
     u: object  # understand.Understood, the drafting soft words and the regions taken out
     groups: list
     regions: list[str]
+    verbs: frozenset = frozenset()  # the request's verbs: what to do about the thing, not the thing
+    parts: list = field(default_factory=list)  # (groups, head group) per thing named ("A与B": two)
 
     def cover(self, text: str) -> float:
         """idf-weighted share of the topic held by ``text`` (normalised)."""
         total = sum(g.weight for g in self.groups) or 1.0
         return sum(g.credit(text) for g in self.groups) / total
+
+    def part_cover(self, text: str) -> float:
+        """Best share of one named thing held by ``text``, its head noun among them: "宅基地置换与农民集中
+        居住" has two things, and a sentence on 集中居住 (3.6 of the second's 7.6) is about the second
+        though it holds 0.27 of the whole; a sentence holding only 分类 of "…、分类考评" is not about
+        分类考评 (考评, the last noun, is its head)."""
+        best = 0.0
+        for groups, head in self.parts:
+            if head.credit(text) < 0.5 * head.weight or not head_standalone(head, text):
+                continue
+            best = max(best, sum(g.credit(text) for g in groups) / (sum(g.weight for g in groups) or 1.0))
+        return best
 
     def words(self) -> list[str]:
         return [v for g in self.groups for t, _ in g.parts for v in t.variants] + \
@@ -93,6 +136,26 @@ class Topic:
 
 LINK_MIN = 1.2  # words this common (建设, 工作) never bind their neighbours into one thing
 NO_LINK = frozenset("机制 体系 制度 模式 工程 建设 工作 发展 问题 管理".split())  # "…问责机制": 机制 is a suffix
+
+
+def tail_spans(run: list, view) -> list:
+    """A compound's tail the reports write on its own: "特色产业集群" is tokenised 特色产业 + 集群, and
+    the reports write 产业集群 (智能终端产业集群) — the thing itself, less its modifier. The tail
+    starts at a word inside a part (产业 of 特色产业) and weighs that part's share by characters:
+    产业集群 = ½·w(特色产业) + w(集群)."""
+    import jieba
+
+    out = []
+    for i, (t, w) in enumerate(run[:-1]):
+        for j in range(1, len(t.text) - 1):
+            tail = t.text[j:]
+            if not jieba.dt.FREQ.get(tail):
+                continue
+            for k in range(i + 1, len(run)):
+                form = tail + "".join(x.text for x, _ in run[i + 1:k + 1])
+                if len(form) >= 4 and view.has(form):
+                    out.append(((form,), w * len(tail) / len(t.text) + sum(x for _, x in run[i + 1:k + 1])))
+    return out
 
 
 def topic_groups(text: str, terms: list, view, lex) -> list[Group]:
@@ -116,6 +179,7 @@ def topic_groups(text: str, terms: list, view, lex) -> list[Group]:
                 forms = tuple(v for v in lex.variants(joined) if view.has(v))
                 if forms:
                     spans.append((forms, sum(w for _, w in run[i:j])))
+        spans += tail_spans(run, view)
         groups.append(Group(list(run), spans))
         run.clear()
 
@@ -128,6 +192,56 @@ def topic_groups(text: str, terms: list, view, lex) -> list[Group]:
         run.append((t, w))
     close()
     return groups
+
+
+FUNCTION_CHARS = frozenset("的地得之在对把将被与和及并或等")
+
+
+def bound(word: str, text: str, terms: list) -> bool:
+    """A word glued to a character that no term of the request holds is part of a longer name the
+    tagger split, not a verb: 排放 in "碳排放权交易" (碳 before, 权 after) is; 分离 in "政企分离的管理"
+    (政企 a term, 的 a particle) is not."""
+    held = "".join(t.text for t in terms)
+    i = text.find(word)
+    if i < 0:
+        return False
+    around = [text[i - 1] if i > 0 else "", text[i + len(word):i + len(word) + 1]]
+    return any(c and "\u4e00" <= c <= "\u9fff" and c not in FUNCTION_CHARS and c not in held for c in around)
+
+
+PART_SEP = frozenset("和 与 及 以及 并 、 ， , ； ;".split())
+
+
+def topic_parts(text: str, groups: list[Group]) -> list:
+    """The things a request names, split at 和/与/及/、: each with its groups and its head (the last
+    group the reports use, not a suffix such as 机制: 置换 is absent, so "宅基地置换" is about 宅基地). A thing of one word (提升改造 → 改造) is no thing of its own:
+    a sentence on 改造 alone is not about "农贸市场建设与提升改造"."""
+    import jieba
+
+    segments, cur = [], ""
+    for tok in jieba.cut(text):
+        if tok in PART_SEP:
+            segments.append(cur)
+            cur = ""
+        else:
+            cur += tok
+    segments.append(cur)
+    if len([x for x in segments if x.strip()]) < 2:
+        return []
+    out = []
+    for seg in segments:
+        mine = [g for g in groups if g.parts[0][0].text in seg]
+        mine.sort(key=lambda g: seg.find(g.parts[0][0].text))
+        # the tagger's verbs (考评) can be heads; a suffix word (…任用机制, …安全管理) cannot
+        heads = [g for g in mine if all(t.known for t, _ in g.parts) and not all(t.text in NO_LINK for t, _ in g.parts)]
+        if sum(len(g.parts) for g in mine) >= 2 and heads:
+            out.append((mine, heads[-1]))
+    return out
+
+
+def named(u) -> list:
+    """The named subjects other than places understand found, if it finds them (``Understood.names``)."""
+    return list(getattr(u, "names", None) or [])
 
 
 def understand_topic(topic: str, index: Index, regions: list[str] | None = None) -> Topic:
@@ -145,15 +259,18 @@ def understand_topic(topic: str, index: Index, regions: list[str] | None = None)
     ents = [e for e in u.entities if e.text not in (regions or [])]
     view = corpus_view(index)
     # the request's verbs (精简, 改进, 抢抓) say what to do about the thing; its nouns say what it is
-    verbs = {w.word for w in __import__("jieba.posseg", fromlist=["cut"]).cut(text) if w.flag.startswith("v") and w.flag != "vn"}
+    verbs = {w.word for w in __import__("jieba.posseg", fromlist=["cut"]).cut(text)
+             if w.flag.startswith("v") and w.flag != "vn" and not bound(w.word, text, core + ents)}
     # a word of the request that the reports never use weighs as a noun would: a drafting topic is
     # a thing ("碳排放权交易"), and the reports not naming it is the surest sign they are not about it
     absent = 1.5 * math.log(1 + max(1, len(view.all_text)))
     terms = [(t, (term_weight(t, view) if t.known or t.text in verbs else absent) * (0.5 if t.text in verbs else 1.0))
              for t in core]
     groups = topic_groups(normalize(text), terms, view, load_lexicon(index.settings.lexicon_dir))
-    groups += [Group([(e, term_weight(e, view))]) for e in ents]
-    return Topic(topic, replace(u, topic=core, entities=ents), groups, list(regions or []))
+    # named subjects (河长 in "河长制推行", understand's ``names`` where it has them) are what the request is about
+    groups += [Group([(e, term_weight(e, view) if e.known else absent)]) for e in ents + named(u)]
+    return Topic(topic, replace(u, topic=core, entities=ents), groups, list(regions or []), frozenset(verbs),
+                 topic_parts(normalize(text), groups))
 
 
 def role_search(q: str, index: Index, k: int, roles_: tuple | None) -> list[Hit]:
