@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from ..index.catalog import Report, catalogue
 from ..index.index import Index
 from ..ingest.clean import normalize
-from .lexicon import corpus_view
+from .lexicon import corpus_view, load_lexicon
 from .retrieve import Hit, search
 from .support import Check, decide
 from .understand import Understood
@@ -97,7 +97,9 @@ def plan(question: str, index: Index, doc_ids: list[str] | None = None) -> Plan 
     if kind == "compare":
         sides, rest = sides_of(question, whole, index, [s.report for s in scopes], scopes)
         if len(sides) >= 2:
-            return Plan("compare", _understand(topic_text(rest) or rest, index), sides)
+            topic = _understand(topic_text(rest) or rest, index)
+            topic.entities = []  # the sides are the places; “城市建设” names none
+            return Plan("compare", topic, sides)
         if not ACROSS.search(normalize(question)) and not re.search(r"两份|两次|几份|各份", question):
             return None  # "洛阳和开封相比" with one side the reports lack: the ordinary path says so
     text = topic_text(question)
@@ -141,6 +143,7 @@ class Found:
     report: Report
     checks: list[Check]  # its passages that meet the question, best first
     picked: list[tuple[int, str]]  # (index into checks, sentence) chosen to answer
+    near: list[tuple[str, str]] = field(default_factory=list)  # (asked, the near word its passages use)
 
 
 def per_report(p: Plan, index: Index, scopes: list[Scope], limit: int = 3) -> list[Found]:
@@ -173,7 +176,25 @@ def per_report(p: Plan, index: Index, scopes: list[Scope], limit: int = 3) -> li
                 if all(s != x for _, x in picked):
                     picked.append((ids.index(cid), s))
         if picked:
-            out.append(Found(sc.report, checks, picked[:limit + len(p.alts) - 1]))
+            picked = picked[:limit + len(p.alts) - 1]
+            out.append(Found(sc.report, checks, picked, _near_only(p.alts, [checks[hi] for hi, _ in picked], index)))
+    return out
+
+
+def _near_only(alts: list[Understood], used: list[Check], index: Index) -> list[tuple[str, str]]:
+    """(asked, corpus word) where a report's quoted passages hold only a word the lexicon marks
+    as near (招商引资 ≈ 招才引智): its line says so, as an ordinary answer does."""
+    lex = load_lexicon(index.settings.lexicon_dir)
+    text = "\n".join(normalize(c.hit.chunk["text"]) for c in used)
+    out = []
+    for u in alts:
+        for t in u.topic:
+            exact = set(lex.variants(t.found or t.text, near=False)) | {t.text}
+            if any(v in text for v in exact):
+                continue
+            near = [v for v in t.variants if v not in exact and v in text]
+            if near and (t.text, near[0]) not in out:
+                out.append((t.text, near[0]))
     return out
 
 
@@ -221,9 +242,11 @@ def enumerate_text(p: Plan, found: list[Found], searched: list[Scope], to_script
             place = place_of(s, h.chunk, f.report) if p.by_place else ""
             where = f"{place}（《{f.report.title}》）" if place else _report_label(f.report)
             lines.setdefault(where, []).append(f"{to_script(s.strip())}[{cited.index(cid) + 1}]")
-    noun = "个地方" if p.by_place else "份报告"
+        for asked, used in f.near:
+            lines[where].append(f"（资料中用的是“{used}”，不完全等同于“{asked}”）")
+    places = {k.split("（")[0] for k in lines if not k.startswith("《")}
     head = f"共检索 {len(searched)} 份报告，其中 {len(found)} 份有相关内容" + (
-        f"，涉及 {len(lines)} {noun}：" if p.by_place else "：")
+        f"，写明地方的有 {len(places)} 个：" if p.by_place and places else "：")
     body = [f"- {where}：{''.join(parts)}" for where, parts in lines.items()]
     missing = [sc.report for sc in searched if sc.report.doc_id not in {f.report.doc_id for f in found}]
     tail = [f"未找到相关内容的报告（{len(missing)} 份）：" + "、".join(f"《{r.title}》" for r in missing)] if missing else []
@@ -253,8 +276,8 @@ def run(p: Plan, question: str, *, index: Index, settings, model=None, notes: li
         rows = [cells_of(pairs) for _, pairs in groups]
         table, hits = table_text(p.sides, rows, tscript)
         src = "；".join(f"{s.label}的资料来自" + "、".join(dict.fromkeys(f"《{h.chunk['title']}》" for h, _ in pairs))
-                       for s, (_, pairs) in zip(p.sides, groups) if pairs)
-        text = f"对比如下（共检索 {len(reports)} 份报告；{src}）：\n\n{table}"
+                       for s, (_, pairs) in zip(p.sides, groups) if pairs and s.names)  # a report side is its source
+        text = f"对比如下（共检索 {len(reports)} 份报告" + (f"；{src}" if src else "") + f"）：\n\n{table}"
     else:
         found = [f for _, f in groups if f]
         text, hits = enumerate_text(p, [f[0] for f in found], reports, tscript)
@@ -281,6 +304,8 @@ def _evidence(p: Plan, index: Index, reports: list[Scope]) -> list[tuple[str, li
 def _fields(text: str, hits: list[Hit], p: Plan, status: str, notes: list[str], mode: str = "extractive",
             **extra) -> dict:
     u = p.topic.to_dict()
+    if p.sides:  # what was compared, as the question named it
+        u["entities"] = [s.label for s in p.sides]
     return {"answer": text, "grounded": status != "refused", "mode": mode, "status": status, "understood": u,
             "hits": hits, "notes": list(notes), **extra}
 
@@ -298,7 +323,7 @@ def _llm(p: Plan, question: str, groups, index: Index, settings, model, notes: l
     for label, ev in groups:
         hs = [h for h, _ in ev] if p.kind == "compare" else [c.hit for c in ev[0].checks[:2]] if ev else []
         part = []
-        for h in dict.fromkeys(hs):
+        for h in {h.chunk["chunk_id"]: h for h in hs}.values():
             body = h.chunk["text"].replace("</资料>", "").replace("<资料>", "")
             if count_tokens(body) + 30 > budget:
                 notes.append("上下文窗口不足，部分资料未放入提示词")

@@ -45,7 +45,7 @@ _FRAME = re.compile(
     r"|不同|区别|差别|异同|不一样|一样吗?|相同吗?|相比|对比|比较|怎么样|各有|各出了?|说法|可学的?|那次|那趟|考察中?看到的?"
     r"|的?认识|什么招|什么|的?报告|考察"
     # what shape the answer takes, not what the passages must hold: “有哪些做法/亮点/例子/数字”
-    r"|(?:具体)?(?:的)?(?:做法|办法|措施|举措|例子|亮点|数字)|方面")
+    r"|(?:具体)?(?:的)?(?:做法|办法|措施|举措|例子|亮点|数字|建议|经验)|方面|关于")
 
 
 def _understand(text: str, index: Index) -> Understood:
@@ -203,7 +203,20 @@ def side_sentences(side: Side, u: Understood, index: Index, limit: int = 6) -> l
     if len(picked) < 2 and headed and must:
         picked += [(checks.index(headed[i]), s) for i, s in choose(su, headed, view, limit)
                    if (checks.index(headed[i]), s) not in picked]
-    return [(checks[hi].hit, s) for hi, s in picked]
+    return [(checks[hi].hit, s) for hi, s in picked if not _lists_places(s, reports_places(index))]
+
+
+def reports_places(index: Index) -> set[str]:
+    from ..index.catalog import catalogue
+
+    return {_short(p) for r in catalogue(index) for p in r.places if len(_short(p)) >= 2}
+
+
+def _lists_places(sentence: str, places: set[str]) -> bool:
+    """“老衲赴浙江省嘉善县、奉化市、天台县…乐清市…七地”: a sentence naming three or more of the
+    visited places tells where the trip went, not what one side did."""
+    n = normalize(sentence)
+    return sum(p in n for p in places) >= 3
 
 
 def aspect_of(sentence: str) -> str:

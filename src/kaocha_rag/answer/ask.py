@@ -221,7 +221,7 @@ def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     """The offline answer text with [n] and the passages it cites, in citation order."""
     must = []
     if d.gap_kind == "topic":  # only what the reports say about the place, on the nearest words
-        must = [tuple(v for e in u.entities for v in e.variants),
+        must = [tuple(v for e in u.entities + u.names for v in e.variants),
                 tuple(w for t in u.topic for w in t.variants + t.related)]
     picked = choose(u, d.checks, corpus_view(index), 2 if d.status == "partial" else None, must)
     if not picked and must:
@@ -266,8 +266,9 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
     mode = "llm" if model is not None else "extractive"
     q = standalone_question(question, history or [], settings, model)
     p = across.plan(q, index, doc_ids)
-    if p is not None:  # “哪些地方…” / “A和B有什么不同”: every report searched, a list or a table
-        yield from _across(question, q, p, index, settings, model, notes, doc_ids, t0)
+    # “哪些地方…” / “A和B有什么不同”: every report searched, a list or a table; when no report
+    # holds anything the ordinary path answers (one report's “去了哪些城市”) or refuses with leads
+    if p is not None and (yield from _across(question, q, p, index, settings, model, notes, doc_ids, t0)):
         return
     u = understand_question(q, index)
     hits = search(u.search_text(), max(k or settings.top_k, CHECK_CANDIDATES), index=index, doc_ids=doc_ids)
@@ -303,15 +304,19 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
 
 
 def _across(question, q, p, index, settings, model, notes, doc_ids, t0):
+    """Yield the across-report answer; return False (nothing yielded) when no report holds anything."""
     for text, f in across.run(p, q, index=index, settings=settings, model=model, notes=notes, script=to_script,
                               names_check=lambda text, hits: unsupported_names(text, hits, index), doc_ids=doc_ids):
         if f is None:
             yield text, None
             continue
+        if f["status"] == "refused":
+            return False
         hits = f.pop("hits")
         a = Answer(question, **f, standalone=q, seconds=time.perf_counter() - t0)
         a.citations = [citation_dict(n, h) for n, h in enumerate(hits, 1)]
         yield a.answer, a
+    return True
 
 
 def _llm_answer(question, q, kept_hits, settings, model, notes, index):
