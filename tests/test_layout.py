@@ -25,8 +25,14 @@ def imports_of(name: str) -> set[str]:
     """kaocha_rag modules that ``name`` imports, anywhere in its body."""
     path = MODULES[name]
     pkg = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    # `if TYPE_CHECKING:` imports never run: annotations only, not an arrow of the data flow
+    typing_only = {id(x) for n in ast.walk(tree) if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"
+                   for x in ast.walk(n)}
     out = set()
-    for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for n in ast.walk(tree):
+        if id(n) in typing_only:
+            continue
         if isinstance(n, ast.ImportFrom):
             if n.level:
                 base = pkg.split(".")[: len(pkg.split(".")) - (n.level - 1)]

@@ -21,12 +21,16 @@ compares the two orderings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
+from ..index.embed import Embedder
+from ..index.keyword import BM25
+from ..index.store import VectorStore
 from ..ingest.clean import normalize
-from ..index.index import Index
 from ..ingest.split import containment, shingles
+from ..settings import Settings
 
 # (floor, ceiling) of cosine similarity per embedder: floor = typical unrelated pair,
 # ceiling = typical passage holding the answer (dev_qa, BENCHMARKS.md).
@@ -35,6 +39,22 @@ DEFAULT_RANGE = (0.2, 0.75)
 MODES = ("hybrid", "dense", "keyword")
 FUSIONS = ("weighted", "rrf")
 RRF_K = 60
+
+
+class Searchable(Protocol):
+    """What ``search`` reads. ``index.Index`` is one; a test can hold a few passages in memory.
+    ``store`` is only used above ``settings.exact_search_max`` passages (HNSW candidates)."""
+    settings: Settings
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    @property
+    def store(self) -> VectorStore: ...
+
+    def keyword(self) -> tuple[BM25, list[dict]]: ...
+
+    def vectors(self, chunks: list[dict]) -> np.ndarray | None: ...
 
 
 @dataclass
@@ -69,7 +89,7 @@ def _rrf(dense: np.ndarray, kw: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return out
 
 
-def _dense(query: str, index: Index, chunks: list[dict], allowed: np.ndarray, bm: np.ndarray,
+def _dense(query: str, index: Searchable, chunks: list[dict], allowed: np.ndarray, bm: np.ndarray,
            cover: np.ndarray, candidates: int, doc_ids, sources) -> np.ndarray:
     """Cosine of the query with every passage (0 where not computed), the same in every process.
 
@@ -106,7 +126,7 @@ def _dense(query: str, index: Index, chunks: list[dict], allowed: np.ndarray, bm
     return dense
 
 
-def search(query: str, k: int = 5, *, index: Index, doc_ids: list[str] | None = None,
+def search(query: str, k: int = 5, *, index: Searchable, doc_ids: list[str] | None = None,
            sources: list[str] | None = None, mode: str = "hybrid", candidates: int = 50,
            dedup: bool = True, fusion: str | None = None, roles: list[str] | None = None) -> list[Hit]:
     """``roles``: only passages of these roles in their report (roles.py: 做法·经验, 打算·建议, …)."""

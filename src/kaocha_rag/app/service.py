@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 from ..answer import ask as answer_mod
 from .. import draft as draft_mod
 from ..index.catalog import Report, catalogue
-from ..errors import KaochaError, NotFoundError
+from ..errors import KaochaError
 from ..draft.export import from_markdown, to_docx, to_markdown
 from ..index.index import FileReport, Index
 from ..llm.chat import configured_model
@@ -155,15 +155,12 @@ def delete(index: Index, target: str) -> list[str]:
     target = (target or "").strip()
     if not target:
         raise KaochaError("请先选择要删除的报告或文件")
-    try:
-        return index.remove(target)
-    except KeyError as exc:  # Index.remove names what exists; the message is the user's
-        raise NotFoundError(exc.args[0]) from None
+    return index.remove(target)  # NotFoundError names the files that exist
 
 
 def reindex(index: Index, *, progress: Progress | None = None) -> list[FileReport]:
     """Rebuild every indexed file from where it was read (uploads included)."""
-    sources = index.manifest.sources()
+    sources = index.sources()
     paths = [Path(s["path"]) for s in sources if Path(s["path"]).exists()]
     names = {s["path"]: s["source"] for s in sources}
     return index.ingest(paths, rebuild=True, names=names, progress=progress)
