@@ -300,3 +300,32 @@ def test_a_second_point_from_a_passage_only_when_others_are_used(corpus_index):
 ])
 def test_converted_quote_marks_make_a_whole_sentence(raw, expected):
     assert to_simplified(raw) == expected and complete(expected)
+
+
+def test_a_proposal_inside_a_practice_passage_is_no_practice(corpus_index):
+    from kaocha_rag.draft.points import OWN_VOICE
+    from kaocha_rag.draft.topic import hits_by_section
+
+    t = draft_mod.understand_topic("传统产业改造升级", corpus_index)
+    hits = hits_by_section(t, corpus_index, 12)["主要做法与经验"]
+    own = lambda pts: [p for p in pts if OWN_VOICE.match(normalize(LABEL.sub("", p.text)))]  # noqa: E731
+    # the same passages (typed 做法·经验) hold "建议重点围绕…": a plan when a plan is asked for …
+    assert own(make_points(t, hits, corpus_index, "下一步打算和建议"))
+    # … never what the visited places did
+    assert not own(make_points(t, hits, corpus_index, "主要做法与经验"))
+
+
+def test_a_rich_section_grows_only_by_strong_points(corpus_index):
+    import importlib
+
+    from kaocha_rag.draft.topic import SECTION_EXTRA, SECTION_MAX, STRONG, hits_by_section
+
+    outline_mod = importlib.import_module("kaocha_rag.draft.outline")
+    t = draft_mod.understand_topic("城市管理", corpus_index)
+    hits = hits_by_section(t, corpus_index, 12)["主要做法与经验"]
+    chosen = outline_mod.section_points(t, hits, corpus_index, "主要做法与经验", [])
+    n = SECTION_MAX["主要做法与经验"]
+    assert n < len(chosen) <= n + SECTION_EXTRA
+    first = {p.hit.chunk["chunk_id"] for p in chosen[:n]}
+    for p in chosen[n:]:
+        assert p.cover >= STRONG and p.hit.chunk["chunk_id"] not in first  # a new fact, on the whole topic

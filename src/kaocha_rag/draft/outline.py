@@ -14,7 +14,7 @@ from ..ingest.clean import normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
 from .points import make_points, pick
-from .topic import (ON_TOPIC, SECTION_MAX, SLOT, STRUCTURE, VISITED_SECTIONS, ZH_NUM, Topic, hits_by_section, named,
+from .topic import (ON_TOPIC, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, ZH_NUM, Topic, hits_by_section, named,
                     understand_topic)
 
 
@@ -92,6 +92,17 @@ def grounded(t: Topic, hits: list[Hit], index: Index) -> tuple[bool, str]:
     return False, d.gap
 
 
+def section_points(t: Topic, hits: list[Hit], index: Index, name: str, kept: list[str]) -> list:
+    """A section's points: the best SECTION_MAX, then up to SECTION_EXTRA more that hold STRONG of
+    the request. What the regions did must be about them; the lessons and plans need not name them."""
+    points = make_points(t, hits, index, name)
+    strict = name in VISITED_SECTIONS
+    chosen = pick(points, SECTION_MAX[name], kept, t.regions, strict=strict)
+    rest = [p for p in points if p not in chosen and p.cover >= STRONG]
+    return chosen + pick(rest, SECTION_EXTRA, kept, t.regions, per_passage=1, strict=strict,
+                         used={p.hit.chunk["chunk_id"] for p in chosen})
+
+
 def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: int = 12) -> Outline:
     topic = (topic or "").strip()
     regions = [r.strip() for r in regions or [] if r.strip()]
@@ -112,9 +123,7 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     sections, found = [], 0
     for i, (name, _, slot) in enumerate(STRUCTURE):
         points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
-        # what the regions did must be about them; the lessons and plans the reports drew from them need not name them
-        chosen = pick(make_points(t, per_section[name], index, name), SECTION_MAX[name], kept, regions,
-                       strict=name in VISITED_SECTIONS)
+        chosen = section_points(t, per_section[name], index, name, kept)
         found += len(chosen)
         points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
         if not chosen:

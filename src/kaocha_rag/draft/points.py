@@ -157,6 +157,12 @@ class Point:
     score: float
     theme: str
     place: str
+    cover: float = 0.0  # Topic.cover of the sentence
+
+
+# a sentence that proposes or speaks of the writer's own place, inside a passage typed 做法·经验 ("建议重点
+# 围绕…", "相比之下,近几年我们…", "也可以考虑…"): what the home county should do, not what the visited places did
+OWN_VOICE = re.compile(r"^(?:建议|应当|应该|必须|进一步|可以考虑|也可以|今后|下一步|相比之下|对照|我们|我[县市区镇省])")
 
 
 def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
@@ -196,7 +202,7 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
                 continue
             n = normalize(body)
             cover = t.cover(n)
-            if not on_topic(t, n, head_cover):
+            if not on_topic(t, n, head_cover) or (section in VISITED_SECTIONS and OWN_VOICE.match(n)):
                 continue
             place = place_of(body, h, index, own)
             if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
@@ -204,7 +210,7 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
                     continue
             text = body if not place or place in n else f"{place}：{body}"
             score = cover + 0.5 * head_cover + 0.3 * h.score - 0.02 * rank
-            out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place))
+            out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place, cover))
     return sorted(out, key=lambda p: -p.score)
 
 
@@ -230,9 +236,10 @@ def order_as_found(points: list[Point]) -> list[Point]:
 
 
 def pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_passage: int = 2,
-          strict: bool = True) -> list[Point]:
-    """Best points first, no two from the same fact, at most ``per_passage`` from one passage;
-    with regions, taken in turn from each region (``strict``: only points about them)."""
+          strict: bool = True, used: set[str] | None = None) -> list[Point]:
+    """Best points first, no two from the same fact, at most ``per_passage`` from one passage (``used``:
+    passages already cited once); with regions, taken in turn from each region (``strict``: only
+    points about them)."""
     # a point is about a region when it or its headings name it, or its passage does and the point
     # names no other place ("周口把…" in a passage that also mentions 开封 is about 周口)
     groups = [[p for p in points if r in normalize(p.text) or r == p.place or r in normalize(" ".join(p.hit.chunk["section"]))
@@ -242,7 +249,7 @@ def pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_p
         rest = [p for p in points if not any(p in g for g in groups)]
         groups.append(rest)
     out: list[Point] = []
-    per: dict[str, int] = {}
+    per: dict[str, int] = dict.fromkeys(used or (), 1)
     # one point per passage first, a second one only when the section still has room: a passage's
     # runner-up sentence is worth less to a writer than another passage's best (农贸市场: the 4th
     # 建议 was a second sentence of a passage already cited while a passage of its own went unused)
