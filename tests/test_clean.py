@@ -13,6 +13,10 @@ from conftest import SEEDS
     ("2023\n年赴鲁苏六县\n市区\n城市建设\n考察报告\n正文。", "2023年赴鲁苏六县市区城市建设考察报告\n正文。"),
     ("赴XX省xx县、ⅹⅹ市和【】地，*市", "赴XX省xx县、ⅹⅹ市和【】地，*市"),
     ("1、学校计划。\n2、专人负责。\n3、公开结果。", "1、学校计划。\n2、专人负责。\n3、公开结果。"),
+    # junk patterns are written in Simplified and found in either script; the text kept is as written
+    ("考察報告正文。\n已閱讀5頁,還剩3頁未讀\n下載本文檔\n觀念的碰撞。", "考察報告正文。\n觀念的碰撞。"),
+    ("溫馨提示：\n1.本站資源僅供學習\n網站客服：12345\n正文開始。", "正文開始。"),
+    ("一、推荐访问的网站很多。", "一、推荐访问的网站很多。"),
 ])
 def test_clean_table(raw, expected):
     assert clean(raw).text == expected

@@ -44,6 +44,7 @@ class ChromaStore:
         self._lock = threading.Lock()
         self._client = self._col_ = None
         self._ef_checked = False
+        self._batch_size: int | None = None
         self._open()
 
     def _open(self):
@@ -124,14 +125,24 @@ class ChromaStore:
                 raise StoreUnavailable(f"向量库无法连接（{self.where}）：{exc}") from exc
             raise
 
+    def _batch(self) -> int:
+        """Chroma's own limit per call (5,461 ids with the embedded SQLite engine of chromadb 1.5;
+        a server reports its own)."""
+        if self._batch_size is None:
+            self._col  # opens the client
+            self._batch_size = int(self._call(self._client.get_max_batch_size))
+        return self._batch_size
+
     def upsert(self, ids, vectors, metadatas):
-        for i in range(0, len(ids), 1000):  # stay under Chroma's max batch size
-            self._call(self._col.upsert, ids=ids[i:i + 1000], embeddings=np.asarray(vectors[i:i + 1000]).tolist(),
-                       metadatas=metadatas[i:i + 1000])
+        b = self._batch()
+        for i in range(0, len(ids), b):
+            self._call(self._col.upsert, ids=ids[i:i + b], embeddings=np.asarray(vectors[i:i + b]).tolist(),
+                       metadatas=metadatas[i:i + b])
 
     def delete(self, ids):
-        for i in range(0, len(ids), 1000):
-            self._call(self._col.delete, ids=list(ids[i:i + 1000]))
+        b = self._batch()
+        for i in range(0, len(ids), b):
+            self._call(self._col.delete, ids=list(ids[i:i + b]))
 
     def query(self, vector, k, where=None):
         n = self._call(self._col.count)
@@ -181,8 +192,9 @@ class ChromaStore:
         row = {v: i for i, v in enumerate(ids)}
         out = np.zeros((len(ids), 0), dtype=np.float32)
         found = np.zeros(len(ids), dtype=bool)
-        for i in range(0, len(ids), 1000):
-            res = self._call(self._col.get, ids=list(ids[i:i + 1000]), include=["embeddings"])
+        b = self._batch()
+        for i in range(0, len(ids), b):
+            res = self._call(self._col.get, ids=list(ids[i:i + b]), include=["embeddings"])
             if not len(res["ids"]):
                 continue
             emb = np.asarray(res["embeddings"], dtype=np.float32)

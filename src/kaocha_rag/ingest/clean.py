@@ -67,37 +67,44 @@ def delete(m: Mapped, pattern: re.Pattern, group: int = 0) -> Mapped:
 
 
 # --- junk lines -----------------------------------------------------------
+# Patterns are written once, in Simplified: they are matched against ``normalize(text)`` (OpenCC
+# t2s, same length), so "已閱讀3頁" is found by 已阅读 and the same span is cut from the original.
 _LINE = r"(?m)^[ \t\u3000]*{}[^\n]*(?:\n|$)"
 _JUNK_LINES = [re.compile(_LINE.format(p)) for p in (
-    r"已[阅閱][读讀]\d+[页頁][,，]?[还還]剩",
-    r"下[载載]本文[档檔][ \t]*$",
-    r"版[权權][说說]明[:：]",
-    r"文[档檔]简介[ \t]*$", r"文[档檔]簡介[ \t]*$",
-    r"[时時][间間][:：].{0,40}[来來]源[:：]",
-    r"推荐访问[:：]", r"推薦訪問[:：]",
-    r"[网網]站客服[:：]",
-    r"(?:[评評][论論]|\d+/150|提交[评評][论論])[ \t]*$",
-    r"(?:[温溫]馨提示)[:：]?[ \t]*$",
+    r"已阅读\d+页[,，]?还剩",
+    r"下载本文档[ \t]*$",
+    r"版权说明[:：]",
+    r"文档简介[ \t]*$",
+    r"时间[:：].{0,40}来源[:：]",
+    r"推荐访问[:：]",
+    r"网站客服[:：]",
+    r"(?:评论|\d+/150|提交评论)[ \t]*$",
+    r"温馨提示[:：]?[ \t]*$",
 )]
 # The "温馨提示" block of download sites: header, numbered notes, customer service,
 # comment box. Numbered lines are dropped only directly under the header.
 _TIP_BLOCK = re.compile(
-    r"(?m)^[ \t\u3000]*[温溫]馨提示[:：]?[ \t]*(?:\n|$)"
-    r"(?:[ \t\u3000]*(?:(?:•[ \t]*)?\d+[.、．][^\n]*|[网網]站客服[:：][^\n]*|[评評][论論]|\d+/150|提交[评評][论論])?[ \t]*(?:\n|$))*"
+    r"(?m)^[ \t\u3000]*温馨提示[:：]?[ \t]*(?:\n|$)"
+    r"(?:[ \t\u3000]*(?:(?:•[ \t]*)?\d+[.、．][^\n]*|网站客服[:：][^\n]*|评论|\d+/150|提交评论)?[ \t]*(?:\n|$))*"
 )
-_PAGE_TITLE = re.compile(r"(?m)^[ \t]*(.{2,40}?)_第\d+[页頁][ \t]*(?:\n|$)")
-_EDITOR = re.compile(r"(?m)^[ \t]*下面是小[编編]为大家整理的(.{2,60}?)(?:【[^】\n]*】)?[,，]?供大家参考[。.]?[ \t]*(?:\n|$)")
+_PAGE_TITLE = re.compile(r"(?m)^[ \t]*(.{2,40}?)_第\d+页[ \t]*(?:\n|$)")
+_EDITOR = re.compile(r"(?m)^[ \t]*下面是小编为大家整理的(.{2,60}?)(?:【[^】\n]*】)?[,，]?供大家参考[。.]?[ \t]*(?:\n|$)")
+
+
+def delete_folded(m: Mapped, pattern: re.Pattern) -> Mapped:
+    """Delete what ``pattern`` (Simplified) matches in the folded text, from the original."""
+    return edit(m, [(x.start(), x.end(), "") for x in pattern.finditer(normalize(m.text))])
 
 
 def remove_junk(m: Mapped) -> Mapped:
-    for pat, key in ((_PAGE_TITLE, "title"), (_EDITOR, "title")):
-        found = pat.search(m.text)
+    for pat in (_PAGE_TITLE, _EDITOR):
+        found = pat.search(normalize(m.text))
         if found and "title" not in m.hints:
-            m.hints[key] = found.group(1).strip()
-        m = delete(m, pat)
-    m = delete(m, _TIP_BLOCK)
+            m.hints["title"] = m.text[found.start(1):found.end(1)].strip()  # as written
+        m = delete_folded(m, pat)
+    m = delete_folded(m, _TIP_BLOCK)
     for pat in _JUNK_LINES:
-        m = delete(m, pat)
+        m = delete_folded(m, pat)
     return m
 
 
