@@ -163,3 +163,50 @@ def test_two_users_never_see_each_others_chat(browser, app_url):
     assert "厦门" not in chat_a and "周口" not in chat_b and "洛阳" not in chat_b
     ca.close()
     cb.close()
+
+
+def test_comparison_table_renders_with_clickable_citations_and_goes_into_the_draft(browser, app_url, tmp_path):
+    shots = SHOTS / "desktop-compare"
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True)
+    outside: list[str] = []
+    ctx, page = _page(browser, "desktop", outside)
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    _ask(page, "周口和开封的城市建设各有什么做法？", 1)
+    table = page.locator("#chat table").last
+    table.wait_for(timeout=10_000)
+    heads = [t.strip() for t in table.locator("th").all_inner_texts()]
+    assert heads[:3] == ["地方", "思路", "主要做法"]
+    rows = table.locator("tbody tr")
+    assert [rows.nth(i).locator("td").first.inner_text().strip() for i in range(rows.count())] == ["周口", "开封"]
+    assert "资料未提及" in table.inner_text()  # no pipes or dashes shown as text: a real table
+    links = table.locator('td a[href^="#cite-1-"]')
+    assert links.count() >= 2
+    href = links.nth(1).get_attribute("href")
+    links.nth(1).click()
+    card = page.locator("#sources .cite.active")
+    assert card.count() == 1 and card.get_attribute("id") == href[1:]
+    assert card.locator("mark").count() >= 1  # the cell's sentence highlighted in its passage
+    page.screenshot(path=str(shots / "01-table.png"))
+
+    page.get_by_role("tab", name="起草").click()
+    page.locator("#insert-answer").click()
+    page.wait_for_function("() => document.querySelector('#draft textarea').value.includes('| 周口 |')",
+                           timeout=30_000)
+    draft = page.locator("#draft textarea").input_value()
+    assert "[^1]" in draft and "[^1]: 《" in draft  # the cells' sources come along as footnotes
+    page.click("#export-docx")
+    link = page.locator("#download a").first
+    link.wait_for(timeout=30_000)
+    with page.expect_download() as dl:
+        link.click()
+    path = tmp_path / "table.docx"
+    dl.value.save_as(path)
+    import docx
+
+    d = docx.Document(str(path))
+    assert len(d.tables) == 1 and [c.text for c in d.tables[0].rows[1].cells][0] == "周口"
+    page.screenshot(path=str(shots / "02-draft.png"))
+    ctx.close()
+    assert outside == [], f"页面请求了外部地址：{outside[:5]}"

@@ -174,3 +174,70 @@ def test_markdown_round_trip_and_docx_from_edited_markdown(tmp_path):
     assert texts[start + 1:start + 3] == [f"[1] {T2} › 二、主要做法 › （一）以港兴城",
                                           f"[2] {T1} › 二、主要做法 › （二）背街小巷微改造"]
     assert "开封：对背街小巷实施微改造。[2]" in texts
+
+
+# -- comparison tables from the chat (issue 16) ---------------------------------------------------
+TABLE = ("| 地方 | 思路 | 主要做法 |\n|---|---|---|\n"
+         "| 洛阳 | 实施老旧小区改造。[1] | 资料未提及 |\n"
+         "| 开封 | 资料未提及 | 对背街小巷实施微改造。[3][2] |")
+
+
+def _with_table() -> Outline:
+    o = _outline()
+    o.sections.append({"heading": "三、差距与启示", "points": [{"text": TABLE, "citations": [1, 3, 2]}]})
+    return o
+
+
+def test_a_markdown_table_becomes_a_word_table_with_superscript_citations(tmp_path):
+    d = docx.Document(str(to_docx(_with_table(), tmp_path / "t.docx")))
+    assert len(d.tables) == 1
+    t = d.tables[0]
+    cells = [[c.text for c in row.cells] for row in t.rows]
+    # numbered by first use over the whole text: [1] 洛阳 (基本情况), [2] 周口港, [3] 开封 — the table's
+    # [3][2] are the old [3] → 3 and old [2] → 2, as in the paragraphs above it
+    assert cells == [["地方", "思路", "主要做法"],
+                     ["洛阳", "实施老旧小区改造。[1]", "资料未提及"],
+                     ["开封", "资料未提及", "对背街小巷实施微改造。[3][2]"]]
+    assert t.style.name == "Table Grid"
+    head = t.cell(0, 1).paragraphs[0].runs[0]
+    assert _east_asia(head) == "黑体" and head.font.size.pt == 12
+    marks = [r for r in t.cell(2, 2).paragraphs[0].runs if r.text in ("[3]", "[2]")]
+    assert [r.text for r in marks] == ["[3]", "[2]"] and all(r.font.superscript for r in marks)
+    assert _east_asia(t.cell(1, 1).paragraphs[0].runs[0]) == "仿宋_GB2312"
+    assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # header repeats on every page
+    assert not any(p.text.startswith("|") for p in d.paragraphs)  # no pipes left as text
+    texts = [p.text for p in d.paragraphs]
+    assert texts[texts.index("资料来源") + 3] == f"[3] {T1} › 二、主要做法 › （二）背街小巷微改造"
+
+
+def test_markdown_round_trip_keeps_the_table_as_one_point():
+    o = _with_table()
+    md = to_markdown(o)
+    assert "\n| 开封 | 资料未提及 | 对背街小巷实施微改造。[^3][^2] |\n" in md and "- | 地方" not in md
+    back = from_markdown(md)
+    table = back["sections"][2]["points"]
+    assert len(table) == 1 and table[0]["text"] == TABLE and sorted(set(table[0]["citations"])) == [1, 2, 3]
+    assert to_markdown(Outline(back["title"], back["sections"], o.citations)) == md
+
+
+def test_a_chat_answer_goes_into_the_chosen_section_with_its_sources(tmp_path):
+    from kaocha_rag.draft.export import with_answer
+
+    answer = {"query": "洛阳和开封有什么不同", "answer": "对比如下（共检索 10 份报告）：\n\n" + TABLE.replace("[3][2]", "[2]"),
+              "citations": [_cite(1, T1, ["一、基本情况"], "洛阳市实施老旧小区改造。", "a#1"),
+                            _cite(2, T1, ["二、主要做法"], "开封市对背街小巷实施微改造。", "a#9")]}
+    base = _outline()
+    merged = with_answer(base, answer, "差距与启示")
+    assert [s["heading"] for s in merged.sections] == ["一、基本情况", "二、主要做法与经验", "三、差距与启示"]
+    point = merged.sections[2]["points"][0]
+    # a#1 is already the draft's [1]: one passage keeps one number; a#9 is new and comes next
+    assert point["text"] == TABLE.replace("[3][2]", "[4]") and [c["chunk_id"] for c in merged.citations] == [
+        "a#1", "b#4", "a#7", "a#9"]
+    d = docx.Document(str(to_docx(merged, tmp_path / "m.docx")))
+    assert [c.text for c in d.tables[0].rows[2].cells] == ["开封", "资料未提及", "对背街小巷实施微改造。[4]"]
+    # a list answer: one point per cited line, into an existing section, after what is there
+    listed = {"answer": "共检索 10 份报告，其中 1 份有相关内容：\n- 《甲》：洛阳实施老旧小区改造。[1]",
+              "citations": answer["citations"][:1]}
+    again = with_answer(merged, listed, "主要做法与经验")
+    assert [p["text"] for p in again.sections[1]["points"]][-1] == "《甲》：洛阳实施老旧小区改造。[1]"
+    assert len(again.sections[1]["points"]) == 4

@@ -17,7 +17,7 @@ from ..answer import ask as answer_mod
 from .. import draft as draft_mod
 from ..index.catalog import Report, catalogue
 from ..errors import KaochaError
-from ..draft.export import from_markdown, to_docx, to_markdown
+from ..draft.export import from_markdown, to_docx, to_markdown, with_answer
 from ..index.index import FileReport, Index
 from ..llm.chat import configured_model
 from ..answer.retrieve import Hit, search as _search
@@ -96,6 +96,13 @@ def export(markdown: str, drafted: draft_mod.Outline | None, kind: str, path: st
         to_docx(draft_mod.Outline(parsed["title"] or "考察报告", parsed["sections"],
                                   drafted.citations if drafted else []), out)
     return out
+
+
+def answer_to_draft(base: draft_mod.Outline | None, answer: dict | None, section: str) -> draft_mod.Outline:
+    """The last chat answer (a comparison table, a list) put at the end of a section of the draft."""
+    if not (answer or {}).get("citations"):
+        raise KaochaError("还没有可以放入稿子的回答：请先在“问答”中提问，得到带出处的回答")
+    return with_answer(base, answer, section or "差距与启示")
 
 
 def markdown(o: draft_mod.Outline) -> str:

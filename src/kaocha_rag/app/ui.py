@@ -55,9 +55,9 @@ def build(index: Index) -> gr.Blocks:
         gr.Markdown("## 考察报告助手 —— 查资料、写报告，每句话都有出处")
         prefs = gr.State({})  # this session's LLM / top-k choices (设置 tab)
         with gr.Tab("问答"):
-            docs_filter = _chat_tab(index, prefs)
+            docs_filter, last = _chat_tab(index, prefs)
         with gr.Tab("起草"):
-            _draft_tab(index, prefs)
+            _draft_tab(index, prefs, last)
         with gr.Tab("资料库"):
             _corpus_tab(index, docs_filter)
         with gr.Tab("设置"):
@@ -65,7 +65,7 @@ def build(index: Index) -> gr.Blocks:
     return demo
 
 
-def _chat_tab(index: Index, prefs: gr.State) -> gr.Dropdown:
+def _chat_tab(index: Index, prefs: gr.State) -> tuple[gr.Dropdown, gr.State]:
     with gr.Row():
         with gr.Column(scale=3, min_width=320):
             chat = gr.Chatbot(label="对话", height=440, elem_id="chat")
@@ -79,8 +79,9 @@ def _chat_tab(index: Index, prefs: gr.State) -> gr.Dropdown:
             sources = gr.HTML(ui_html.panel([]), label="出处", elem_id="sources")
     history = gr.State([])
     turns = gr.State([])
+    last = gr.State(None)  # the last answer with its passages: the 起草 tab can put it into the draft
 
-    def on_ask(question, doc_ids, hist, cards, pref):
+    def on_ask(question, doc_ids, hist, cards, pref, prev):
         hist, cards = list(hist or []), list(cards or [])
         settings = _session_settings(index, pref)
         turn = len(hist) + 1
@@ -91,25 +92,28 @@ def _chat_tab(index: Index, prefs: gr.State) -> gr.Dropdown:
                                                   doc_ids=doc_ids or None):
                 if final is None:
                     yield shown + [{"role": "assistant", "content": ui_html.chat_markdown(text, turn)}], \
-                        hist, cards, "", gr.update()
+                        hist, cards, "", gr.update(), prev
         except StoreUnavailable as exc:
             msg = f"向量库暂时无法连接，请稍后再试。（{exc}）"
-            yield shown + [{"role": "assistant", "content": ui_html.escape_md(msg)}], hist, cards, question, gr.update()
+            yield shown + [{"role": "assistant", "content": ui_html.escape_md(msg)}], hist, cards, question, \
+                gr.update(), prev
             return
         hist.append((question, ui_html.mark_unsupported(final.answer, final.unsupported)))
         cards.append(ui_html.turn_html(final, turn, index))
-        yield _display(hist), hist, cards, "", ui_html.panel(cards)
+        kept = {"query": final.query, "answer": final.answer, "citations": final.citations}
+        yield _display(hist), hist, cards, "", ui_html.panel(cards), kept
 
-    io = ([q, docs_filter, history, turns, prefs], [chat, history, turns, q, sources])
+    io = ([q, docs_filter, history, turns, prefs, last], [chat, history, turns, q, sources, last])
     # one shared limit for both ways of asking; a slow LLM answer holds one slot, not the queue
     limit = dict(concurrency_limit=index.settings.ui_concurrency, concurrency_id="ask")
     send.click(on_ask, *io, api_name="ask", **limit)
     q.submit(on_ask, *io, api_name="ask_submit", **limit)
-    clear.click(lambda: ([], [], [], ui_html.panel([])), None, [chat, history, turns, sources], api_name="clear")
-    return docs_filter
+    clear.click(lambda: ([], [], [], ui_html.panel([]), None), None, [chat, history, turns, sources, last],
+                api_name="clear")
+    return docs_filter, last
 
 
-def _draft_tab(index: Index, prefs: gr.State) -> None:
+def _draft_tab(index: Index, prefs: gr.State, last: gr.State) -> None:
     with gr.Row():
         topic = gr.Textbox(label="主题", placeholder="例如：城市更新、招商引资、职业教育", elem_id="topic")
         regions = gr.Textbox(label="考察地区（可选，用逗号分隔）", placeholder="洛阳,开封")
@@ -117,6 +121,8 @@ def _draft_tab(index: Index, prefs: gr.State) -> None:
         b_outline = gr.Button("生成提纲", variant="primary", elem_id="make-outline")
         section = gr.Dropdown(label="展开一个部分（写入稿子中的同名部分）", choices=SECTIONS, value="主要做法与经验")
         b_section = gr.Button("起草该部分", elem_id="draft-section")
+        # a comparison table or a list from 问答, with its sources, into the chosen section
+        b_insert = gr.Button("放入问答的最新回答", elem_id="insert-answer")
     draft_md = gr.Textbox(label="稿子（可直接修改；[^n] 是引用，文末列出出处）", lines=18, elem_id="draft")
     with gr.Row():
         b_docx = gr.Button("导出 .docx", elem_id="export-docx")
@@ -139,7 +145,13 @@ def _draft_tab(index: Index, prefs: gr.State) -> None:
     def on_export(md, o, kind):
         return str(service.export(md, o, kind))
 
+    @_store_guard
+    def on_insert(s, o, answer):
+        merged = service.answer_to_draft(o, answer, s)
+        return service.markdown(merged), merged
+
     b_outline.click(on_outline, [topic, regions], [draft_md, current], api_name="outline")
+    b_insert.click(on_insert, [section, current, last], [draft_md, current], api_name="insert_answer")
     b_section.click(on_section, [topic, section, current, prefs], [draft_md, current], api_name="draft_section")
     b_docx.click(lambda md, o: on_export(md, o, "docx"), [draft_md, current], file_out, api_name="export_docx")
     b_md.click(lambda md, o: on_export(md, o, "md"), [draft_md, current], file_out, api_name="export_md")

@@ -27,6 +27,9 @@ CSS = """
 .sources mark {background: #fde047; padding: 0 1px;}
 .sources .warn {color: #b91c1c; font-weight: 600;}
 #chat a[href^="#cite-"] {color: #2563eb; font-weight: 600; text-decoration: none;}
+#chat table {border-collapse: collapse; font-size: 0.92em; margin: 6px 0;}
+#chat th, #chat td {border: 1px solid #d1d5db; padding: 4px 6px; vertical-align: top; text-align: left;}
+#chat th {background: #f3f4f6;}
 """
 
 # Chatbot links have no click event of their own: catch clicks on citation anchors,
@@ -50,8 +53,8 @@ def escape_md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def chat_markdown(text: str, turn: int) -> str:
-    """Escape an answer for the Chatbot and make each [n] a link to its card in the panel."""
+def _linked(text: str, turn: int) -> str:
+    """Escaped text with each [n] a link to its card in the panel."""
     out = []
     pos = 0
     for m in CITE.finditer(text):
@@ -59,8 +62,40 @@ def chat_markdown(text: str, turn: int) -> str:
         out.append("".join(f"[\\[{n}\\]](#cite-{turn}-{n})" for n in cited_numbers(m.group(0))))
         pos = m.end()
     out.append(escape_md(text[pos:]))
-    # keep line breaks of lists ("- 《…》") readable: Markdown needs two spaces or a blank line
-    return "".join(out).replace("\n", "  \n")
+    return "".join(out)
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
+
+
+def _cells(row: str) -> list[str]:
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def chat_markdown(text: str, turn: int) -> str:
+    """Escape an answer for the Chatbot and make each [n] a link to its card in the panel.
+
+    A comparison table (answer/across_table.py: a header row, a --- row, one row per side) is
+    kept a table: its pipes and rule stay Markdown, each cell is escaped and linked on its own —
+    a pipe inside a cell was written ｜ by the answer, so it cannot split a cell here."""
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        if i + 1 < len(lines) and _TABLE_ROW.match(lines[i]) and _TABLE_RULE.match(lines[i + 1]):
+            width = len(_cells(lines[i]))
+            block = ["| " + " | ".join(_linked(c, turn) for c in _cells(lines[i])) + " |", "|" + "---|" * width]
+            i += 2
+            while i < len(lines) and _TABLE_ROW.match(lines[i]):
+                block.append("| " + " | ".join(_linked(c, turn) for c in _cells(lines[i])) + " |")
+                i += 1
+            # a table needs a blank line before and after it to be one
+            out.append(("\n" if out else "") + "\n".join(block) + "\n")
+            continue
+        # keep line breaks of lists ("- 《…》") readable: Markdown needs two spaces or a blank line
+        out.append(_linked(lines[i], turn) + "  ")
+        i += 1
+    return "\n".join(out).rstrip()
 
 
 def quoted_sentences(sents: list[str], claims: list[str]) -> set[int]:
@@ -94,7 +129,12 @@ def highlight(passage: str, claims: list[str]) -> str:
 
 
 def _claims_for(answer_text: str, n: int) -> list[str]:
-    return [s for s in sentences(answer_text) if n in cited_numbers(s)] or [answer_text]
+    """The answer's sentences that cite [n] — a table's cells each on their own, so one row citing
+    three passages highlights the right sentence in each."""
+    parts = []
+    for line in answer_text.splitlines():
+        parts += _cells(line) if _TABLE_ROW.match(line) else [line]
+    return [s for p in parts for s in sentences(p) if n in cited_numbers(s)] or [answer_text]
 
 
 def _context(index: Index | None, chunk_id: str) -> tuple[str, str]:

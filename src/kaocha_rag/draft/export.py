@@ -45,6 +45,9 @@ def to_markdown(o: Outline) -> str:
         lines += [f"## {s['heading']}", ""]
         for p in s["points"]:
             text = _FOOT.sub(lambda m: f"[^{m.group(1)}]", p["text"])
+            if is_table(p["text"]):  # a comparison table from the chat: its cells carry the markers
+                lines += [text.strip(), ""]
+                continue
             missing = [c for c in p["citations"] if f"[^{c}]" not in text]
             text += "".join(f"[^{c}]" for c in missing)
             lines += [f"- {text}", ""]
@@ -56,13 +59,25 @@ def to_markdown(o: Outline) -> str:
 
 
 def from_markdown(md: str) -> dict:
-    """Parse to_markdown's output back: {"title", "sections": [{"heading", "points"}], "citations": [chunk_id...]}."""
+    """Parse to_markdown's output back: {"title", "sections": [{"heading", "points"}], "citations": [chunk_id...]}.
+    Consecutive lines in pipes are one point: a table (its text keeps the rows)."""
     out = {"title": "", "sections": [], "citations": []}
+    table = None  # the table point being read
     for line in md.splitlines():
+        if not line.startswith("|"):
+            table = None
         if line.startswith("# "):
             out["title"] = line[2:]
         elif line.startswith("## "):
             out["sections"].append({"heading": line[3:], "points": []})
+        elif line.startswith("|") and out["sections"]:
+            row = re.sub(r"\[\^(\d+)\]", r"[\1]", line.rstrip())
+            if table is None:
+                table = {"text": row, "citations": []}
+                out["sections"][-1]["points"].append(table)
+            else:
+                table["text"] += "\n" + row
+            table["citations"] += [int(x) for x in re.findall(r"\[\^(\d+)\]", line)]
         elif line.startswith("- ") and out["sections"]:
             text = line[2:]
             cites = [int(x) for x in re.findall(r"\[\^(\d+)\]", text)]
@@ -70,6 +85,21 @@ def from_markdown(md: str) -> dict:
         elif m := re.match(r"\[\^(\d+)\]: 《.*?》（(.+?)）：", line):
             out["citations"].append({"n": int(m.group(1)), "chunk_id": m.group(2)})
     return out
+
+
+_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
+def is_table(text: str) -> bool:
+    """A Markdown table: at least a header, the --- row and one body row, each line in pipes."""
+    rows = text.strip().splitlines()
+    return len(rows) >= 3 and all(_ROW.match(r) for r in rows) and set(rows[1].replace("|", "").strip()) <= set("-: ")
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of a Markdown table, the --- row left out."""
+    rows = [[c.strip() for c in r.strip().strip("|").split("|")] for r in text.strip().splitlines()]
+    return [rows[0], *rows[2:]]
 
 
 # ---------------------------------------------------------------- .docx
@@ -124,7 +154,7 @@ def _outline_level(p, level: int) -> None:
     ppr.append(ppr.makeelement(qn("w:outlineLvl"), {qn("w:val"): str(level)}))
 
 
-def _body(p, text: str, font: str = BODY_FONT, known: set[int] | frozenset = frozenset()) -> None:
+def _body(p, text: str, font: str = BODY_FONT, known: set[int] | frozenset = frozenset(), size: float = BODY_PT) -> None:
     """Text with its [n] markers as superscript.
 
     Superscript, not inline text: the markers follow GB/T 7714's 顺序编码制 (上角标 [1]), the form
@@ -136,11 +166,11 @@ def _body(p, text: str, font: str = BODY_FONT, known: set[int] | frozenset = fro
         if int(m.group(1)) not in known:
             continue
         if m.start() > pos:
-            _run(p, text[pos:m.start()], font, BODY_PT)
-        _run(p, m.group(0), font, BODY_PT, superscript=True)
+            _run(p, text[pos:m.start()], font, size)
+        _run(p, m.group(0), font, size, superscript=True)
         pos = m.end()
     if pos < len(text):
-        _run(p, text[pos:], font, BODY_PT)
+        _run(p, text[pos:], font, size)
 
 
 def _page_number_footer(section) -> None:
@@ -206,9 +236,59 @@ def _numbering(o: Outline) -> tuple[list[dict], dict[int, int]]:
 
 def _point_text(p: dict, order: dict[int, int]) -> str:
     text = p["text"]
-    missing = [n for n in p.get("citations") or [] if f"[{n}]" not in text]
+    missing = [] if is_table(text) else [n for n in p.get("citations") or [] if f"[{n}]" not in text]
     text += "".join(f"[{n}]" for n in missing)
     return _FOOT.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else m.group(0), text)
+
+
+TABLE_PT = 12  # 小四: a three-column table at 三号 would put four characters on a line of a cell
+
+
+def _table(d, text: str, known: set[int]) -> None:
+    """A Markdown table as a real Word table: grid lines, the header row in 黑体 and repeated on
+    every page, cells in 仿宋 小四 with their [n] as superscript, single line spacing."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    rows = table_rows(text)
+    width = max(len(r) for r in rows)
+    t = d.add_table(rows=len(rows), cols=width)
+    t.style = "Table Grid"
+    for i, cells in enumerate(rows):
+        for j in range(width):
+            para = t.cell(i, j).paragraphs[0]
+            f = para.paragraph_format
+            f.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            f.space_before = f.space_after = Pt(0)
+            _body(para, cells[j] if j < len(cells) else "", H1_FONT if i == 0 else BODY_FONT, known, TABLE_PT)
+    head = t.rows[0]._tr.get_or_add_trPr()
+    head.append(head.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
+    _para(d)  # one empty line after the table, as after a paragraph block
+
+
+def with_answer(base: Outline | None, answer: dict, section: str) -> Outline:
+    """A chat answer put at the end of one section of the draft (“差距与启示”): a comparison
+    table as one table, a list as one point per cited line; its passages join the draft's
+    citations (merge_section renumbers by first use, one passage keeps one number)."""
+    from .section import bare_heading, merge_section
+
+    text, cites = answer.get("answer") or "", answer.get("citations") or []
+    rows = [line for line in text.splitlines() if _ROW.match(line)]
+    if is_table("\n".join(rows)):
+        new = [{"text": "\n".join(rows), "citations": sorted({int(n) for n in _FOOT.findall("\n".join(rows))})}]
+    else:
+        new = [{"text": re.sub(r"^[-*]\s*", "", line), "citations": [int(n) for n in _FOOT.findall(line)]}
+               for line in text.splitlines() if _FOOT.search(line)]
+    if base is None or not base.sections:
+        return Outline(answer.get("query") or "考察报告", [{"heading": section, "points": new}], list(cites))
+    shift = max([c["n"] for c in base.citations] or [0])
+    new = [{"text": _FOOT.sub(lambda m: f"[{int(m.group(1)) + shift}]", p["text"]),
+            "citations": [n + shift for n in p["citations"]]} for p in new]
+    old = next((s["points"] for s in base.sections if bare_heading(s["heading"]) == bare_heading(section)), [])
+    part = Outline(base.title, [{"heading": section, "points": old + new}],
+                   base.citations + [{**c, "n": c["n"] + shift} for c in cites])
+    return merge_section(base, part)
 
 
 def source_line(c: dict) -> str:
@@ -248,6 +328,9 @@ def to_docx(o: Outline, path: str | Path) -> Path:
         _run(_para(d, outline_level=0), s["heading"], H1_FONT, BODY_PT)
         for pt in s["points"]:
             text = _point_text(pt, order)
+            if is_table(text):
+                _table(d, text, known)
+                continue
             para = _para(d)
             if m := _LEVEL2.match(text):  # （一）… in 楷体, run in when the paragraph goes on
                 head = m.group(0)
