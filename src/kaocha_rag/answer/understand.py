@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..ingest.clean import normalize
-from ..index.keyword import _jieba
+from ..index.keyword import jieba_ready as _jieba
 from .lexicon import CorpusView, Lexicon
 
 MAX_CHARS = 300

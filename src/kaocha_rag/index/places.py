@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..ingest.clean import normalize
+from .keyword import jieba_ready
 
 log = logging.getLogger(__name__)
 
@@ -157,16 +158,8 @@ def num(s: str) -> int | None:
     return CN_NUM.get(s)
 
 
-@functools.lru_cache(maxsize=1)
-def _jieba_ready() -> None:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()  # the process-wide dictionary, shared with the keyword index
-
-
 def posseg(text: str) -> list[tuple[str, str]]:
-    _jieba_ready()
+    jieba_ready()
     import jieba.posseg as pseg
 
     return [(w, f) for w, f in pseg.cut(text)]
