@@ -13,6 +13,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypedDict
 
 from ..ingest.chunk import Chunk, Document
 from ..ingest.roles import role_of
@@ -26,8 +27,27 @@ CREATE TABLE IF NOT EXISTS chunks(chunk_id TEXT PRIMARY KEY, vec_id TEXT UNIQUE,
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
 """
-CHUNK_COLS = ("chunk_id", "vec_id", "doc_id", "source", "title", "section", "text", "norm", "start", "end", "hash",
-              "duplicate_of", "ord", "role")
+
+
+class ChunkRow(TypedDict):
+    """One live passage as the manifest returns it; search hits and citations carry it."""
+    chunk_id: str  # "<doc_id>-<n>"
+    vec_id: str  # "<chunk_id>@<hash>": the vector's id in the store (changes when the text does)
+    doc_id: str  # one report (a file may hold several)
+    source: str  # the file name as the user knows it
+    title: str  # the report's title
+    section: list[str]  # heading path, outermost first: ["第一篇…", "一、…", "（二）…"]
+    text: str  # as written (original script), shown to the user
+    norm: str  # normalize(text): Simplified, same length, what is searched
+    start: int  # offsets of text in the cleaned report
+    end: int
+    hash: str  # of norm
+    duplicate_of: str | None  # doc_id of the report this one repeats
+    ord: int  # position in its report
+    role: str  # 概况 / 做法·经验 / 成效 / 启示·差距 / 问题 / 打算·建议 (ingest/roles.py)
+
+
+CHUNK_COLS = tuple(ChunkRow.__annotations__)  # the column order of the chunks table
 
 
 class Manifest:
@@ -116,7 +136,7 @@ class Manifest:
             "LEFT JOIN chunks c ON c.doc_id=d.doc_id GROUP BY d.doc_id ORDER BY d.source, d.ord")
         return [dict(zip(("doc_id", "source", "title", "duplicate_of", "chunks"), r)) for r in cur]
 
-    def chunks(self, where: str = "", args: tuple = ()) -> list[dict]:
+    def chunks(self, where: str = "", args: tuple = ()) -> list[ChunkRow]:
         cols = ", ".join(f'"{c}"' for c in CHUNK_COLS)
         cur = self.db.execute(f"SELECT {cols} FROM chunks {where} ORDER BY source, doc_id, ord", args)
         out = []
