@@ -28,7 +28,7 @@ from ..index.index import Index
 from ..ingest.clean import normalize
 from .lexicon import corpus_view, load_lexicon
 from .retrieve import Hit, search
-from .support import Check, decide
+from .support import Check, decide, term_weight
 from .understand import Understood
 from .extract import choose
 from .across_table import (ASPECTS, NONE, Side, _understand, cells_of, check_cells, claims_text, side_sentences,
@@ -160,14 +160,7 @@ def per_report(p: Plan, index: Index, scopes: list[Scope], limit: int = 3) -> li
             d = decide(u, g[sc.report.doc_id], view, index.settings.min_score)
             if d.status != "answered":
                 continue
-            # a place asked about must stand in the quoted sentence or its passage's headings:
-            # the report's opening places a passage on 深圳, not a sentence on 滨海新区
-            must = [tuple(v for e in u.entities for v in e.variants)] if u.entities else []
-            named = [c for c in d.checks[:4] if not must or any(
-                v in normalize(" ".join(c.hit.chunk["section"])) for v in must[0])]
-            got = choose(u, d.checks[:4], view, 2 * limit, must) if must else []
-            got += [(d.checks.index(c), s) for c in named for i, s in choose(u, [c], view, 2)] if must else []
-            for hi, s in _one_per_passage(got if must else choose(u, d.checks[:4], view, 2 * limit), limit):
+            for hi, s in _quote(u, d.checks[:4], view, limit):
                 ids = [c.hit.chunk["chunk_id"] for c in checks]
                 cid = d.checks[hi].hit.chunk["chunk_id"]
                 if cid not in ids:
@@ -179,6 +172,38 @@ def per_report(p: Plan, index: Index, scopes: list[Scope], limit: int = 3) -> li
             picked = picked[:limit + len(p.alts) - 1]
             out.append(Found(sc.report, checks, picked, _near_only(p.alts, [checks[hi] for hi, _ in picked], index)))
     return out
+
+
+def _quote(u: Understood, checks: list[Check], view, limit: int) -> list[tuple[int, str]]:
+    """The sentence (two when the first is a short run-in heading) to quote from each of a
+    report's best passages, up to ``limit`` passages. A quoted sentence must hold the place
+    asked about and one of the question's rarer topic words — or stand under a heading that does:
+    “哪些报告提到了世界500强企业” must not list a report for “参观了外资、民营企业”, whose
+    passage scores on 企业 alone, and the report's opening places a passage on 深圳, not a
+    sentence on 滨海新区."""
+    musts = []
+    if u.entities:
+        musts.append(tuple(v for e in u.entities for v in e.variants))
+    weights = {t.text: term_weight(t, view) for t in u.topic if t.known}
+    if weights:  # the rarer topic words (idf ≥ half the rarest's): 500 and 世界, not 企业
+        top = max(weights.values())
+        musts.append(tuple(v for t in u.topic if weights.get(t.text, 0) >= top / 2 for v in t.variants))
+    out: list[tuple[int, str]] = []
+    for hi, c in enumerate(checks):
+        head = normalize(" ".join(c.hit.chunk["section"]))
+        need = [m for m in musts if not any(v in head for v in m)]
+        got = [(h, s) for h, s in choose(u, [c], view, 1, need) if all(_holds(s, m) for m in need)]
+        if got:
+            out += [(hi, s) for _, s in got[:2]]
+        if len({h for h, _ in out}) >= limit:
+            break
+    return out
+
+
+def _holds(sentence: str, variants: tuple[str, ...]) -> bool:
+    """A word in a sentence; a number only as a whole number (500 is not inside 2500多公里)."""
+    n = normalize(sentence)
+    return any(re.search(rf"(?<![\d.]){re.escape(v)}(?![\d.])", n) if v.isdigit() else v in n for v in variants)
 
 
 def _near_only(alts: list[Understood], used: list[Check], index: Index) -> list[tuple[str, str]]:
@@ -198,21 +223,6 @@ def _near_only(alts: list[Understood], used: list[Check], index: Index) -> list[
     return out
 
 
-def _one_per_passage(picked: list[tuple[int, str]], limit: int) -> list[tuple[int, str]]:
-    """A report's line quotes its best passages, one sentence each (two when the first is a
-    short run-in heading such as “二是狠抓招商引资。”), so three passages fit where two
-    sentences of one passage would otherwise crowd out the report's other practices."""
-    out, seen = [], {}
-    for hi, s in picked:
-        n = seen.get(hi, 0)
-        if n == 0 and len({h for h, _ in out}) >= limit:
-            continue
-        if n == 0 or (n == 1 and len(out[-1][1]) < 24 and out[-1][0] == hi):
-            out.append((hi, s))
-            seen[hi] = n + 1
-    return out
-
-
 # -- the enumeration ----------------------------------------------------------------------------
 def place_of(sentence: str, chunk: dict, report: Report) -> str:
     """The catalogue place a quoted sentence is about: named in the sentence, else in its
@@ -222,8 +232,10 @@ def place_of(sentence: str, chunk: dict, report: Report) -> str:
     forms = [(p, ADMIN_SUFFIX.sub("", p) or p) for p in report.places]
     for where in (normalize(sentence), normalize(" ".join(chunk["section"]))):
         named = [p for p, short in forms if len(short) >= 2 and short in where]
-        if named:
+        if len(named) == 1:
             return named[0]
+        if named:  # “本次考察的天津滨海新区、深圳市、厦门市等地…”: the report's, not one place's
+            return ""
     return report.places[0] if len(report.places) == 1 else ""
 
 

@@ -203,7 +203,17 @@ def side_sentences(side: Side, u: Understood, index: Index, limit: int = 6) -> l
     if len(picked) < 2 and headed and must:
         picked += [(checks.index(headed[i]), s) for i, s in choose(su, headed, view, limit)
                    if (checks.index(headed[i]), s) not in picked]
-    return [(checks[hi].hit, s) for hi, s in picked if not _lists_places(s, reports_places(index))]
+    places, out, seen = reports_places(index), [], set()
+    for hi, s in picked:
+        n = normalize(s)
+        head = normalize(" ".join(checks[hi].hit.chunk["section"]))
+        # every quoted sentence about this side: it (or its heading) names the side — choose()
+        # adds the sentence after a short run-in point unchecked, which may be about 天台
+        if n in seen or _lists_places(s, places) or (side.names and not any(v in n or v in head for v in side.names)):
+            continue
+        seen.add(n)
+        out.append((checks[hi].hit, s))
+    return out
 
 
 def reports_places(index: Index) -> set[str]:
