@@ -329,3 +329,17 @@ def test_a_rich_section_grows_only_by_strong_points(corpus_index):
     first = {p.hit.chunk["chunk_id"] for p in chosen[:n]}
     for p in chosen[n:]:
         assert p.cover >= STRONG and p.hit.chunk["chunk_id"] not in first  # a new fact, on the whole topic
+
+
+@pytest.mark.parametrize("sentence, trip, own", [
+    ("通过本次考察学习，对城市建设有了更加具体的认识。", True, False),
+    ("期间，既学习考察了工业园区，又参观了农业产业化项目。", True, False),
+    ("本次考察的三个市场都在土地使用上得到政策扶持。", False, False),  # the trip's sites, then a fact
+    ("建议设立农贸市场改造专项资金。", False, True),
+    ("相比之下，我们在项目推进上还有差距。", False, True),
+    ("嘉善县设立了纽扣产业发展基金。", False, False),
+])
+def test_trip_talk_and_own_voice_table(sentence, trip, own):
+    from kaocha_rag.draft.points import OWN_VOICE, TRIP_TALK
+
+    assert bool(TRIP_TALK.match(sentence)) is trip and bool(OWN_VOICE.match(sentence)) is own

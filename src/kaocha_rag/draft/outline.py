@@ -14,7 +14,7 @@ from ..ingest.clean import normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
 from .points import make_points, pick
-from .topic import (ON_TOPIC, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, ZH_NUM, Topic, hits_by_section, named,
+from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, ZH_NUM, Topic, hits_by_section, named,
                     understand_topic)
 
 
@@ -85,9 +85,9 @@ def grounded(t: Topic, hits: list[Hit], index: Index) -> tuple[bool, str]:
     # material when every noun of the request is one the reports use (an absent noun such as
     # 医共体 still refuses: the reports are not about it). An absent verb (understand weighs verbs
     # 0.5, nouns 1.5) says what to do about the thing, in words the reports need not share:
-    # "…分离的管理体制" is material where a passage holds its 管理 and 体制 (ON_TOPIC of the request).
+    # "…分离的管理体制" is material where a passage holds its 管理 and 体制 (GROUND_MIN of the request).
     if t.u.topic and all(x.known or x.text in t.verbs for x in t.u.topic) and \
-            not [e for e in t.u.entities + named(t.u) if not e.known] and best >= ON_TOPIC:
+            not [e for e in t.u.entities + named(t.u) if not e.known] and best >= GROUND_MIN:
         return True, ""
     return False, d.gap
 

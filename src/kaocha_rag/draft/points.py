@@ -162,6 +162,9 @@ class Point:
 
 # a sentence that proposes or speaks of the writer's own place, inside a passage typed 做法·经验 ("建议重点
 # 围绕…", "相比之下,近几年我们…", "也可以考虑…"): what the home county should do, not what the visited places did
+# a sentence about the trip itself ("通过本次考察学习，对…有了更加具体的认识", "期间，既学习考察了…"): it names
+# the topic in a list of what was seen and says nothing a writer can use about it
+TRIP_TALK = re.compile(r"^(?:通过|经过)?(?:本次|这次|此次)(?:学习)?考察(?:学习)?[，,、是中]|^(?:考察)?期间[，,]")
 OWN_VOICE = re.compile(r"^(?:建议|应当|应该|必须|进一步|可以考虑|也可以|今后|下一步|相比之下|对照|我们|我[县市区镇省])")
 
 
@@ -202,7 +205,7 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
                 continue
             n = normalize(body)
             cover = t.cover(n)
-            if not on_topic(t, n, head_cover) or (section in VISITED_SECTIONS and OWN_VOICE.match(n)):
+            if not on_topic(t, n, head_cover) or TRIP_TALK.match(n) or (section in VISITED_SECTIONS and OWN_VOICE.match(n)):
                 continue
             place = place_of(body, h, index, own)
             if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
