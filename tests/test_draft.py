@@ -343,3 +343,14 @@ def test_trip_talk_and_own_voice_table(sentence, trip, own):
     from kaocha_rag.draft.points import OWN_VOICE, TRIP_TALK
 
     assert bool(TRIP_TALK.match(sentence)) is trip and bool(OWN_VOICE.match(sentence)) is own
+
+
+def test_a_long_sentence_is_cut_at_half_width_semicolons_to_its_clauses_on_topic(corpus_index):
+    from kaocha_rag.draft.points import one_claim
+
+    t = draft_mod.understand_topic("园区管理体制", corpus_index)
+    first = ("某县对开发区实施“区镇合一”管理体制,经济发展职能统一归开发区管委会,社会管理职能全部归所在镇,"
+             "实行一个党委统一领导、两个机构分职运作,园区运行高效顺畅;")
+    second = "在工作推进中,建立起乡镇干部“三线工作制”,书记重点抓招商,镇长重点推项目,副书记重点抓日常事务。"
+    assert len(first + second) > 110
+    assert one_claim(first + second, t) == first[:-1] + "。"

@@ -56,10 +56,11 @@ def finish(s: str) -> str:
 
 
 def one_claim(s: str, t: Topic, limit: int = 110) -> str:
-    """A long sentence is cut to its clauses on the topic (at ；), kept whole otherwise."""
-    if len(s) <= limit or "；" not in s:
+    """A long sentence is cut to its clauses on the topic (at ； or the half-width ; of a converted
+    report: 安吉's 区镇合一 sentence ran on into 三线工作制 after a ";"), kept whole otherwise."""
+    if len(s) <= limit or not re.search(r"[；;]", s):
         return s
-    clauses = [c for c in re.split(r"(?<=；)", s) if c.strip()]
+    clauses = [c for c in re.split(r"(?<=[；;])", s) if c.strip()]
     keep = [c for c in clauses if t.cover(normalize(c)) > 0] or clauses[:1]
     return finish("".join(keep)[:400])
 
@@ -165,7 +166,8 @@ class Point:
 # a sentence about the trip itself ("通过本次考察学习，对…有了更加具体的认识", "期间，既学习考察了…"): it names
 # the topic in a list of what was seen and says nothing a writer can use about it
 TRIP_TALK = re.compile(r"^(?:通过|经过)?(?:本次|这次|此次)(?:学习)?考察(?:学习)?[，,、是中]|^(?:考察)?期间[，,]")
-OWN_VOICE = re.compile(r"^(?:建议|应当|应该|必须|进一步|可以考虑|也可以|今后|下一步|相比之下|对照|我们|我[县市区镇省])")
+OWN_VOICE = re.compile(r"^(?:建议|应当|应该|必须|进一步|可以考虑|也可以|今后|下一步|相比之下|对照|我们|我[县市区镇省])"
+                       r"|考虑实施|可以考虑|建议(?:将|把|在|对|以|继续|重点|由)")  # "围绕…,考虑实施“四百干部行动”"
 
 
 def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
@@ -205,7 +207,7 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
                 continue
             n = normalize(body)
             cover = t.cover(n)
-            if not on_topic(t, n, head_cover) or TRIP_TALK.match(n) or (section in VISITED_SECTIONS and OWN_VOICE.match(n)):
+            if not on_topic(t, n, head_cover) or TRIP_TALK.match(n) or (section in VISITED_SECTIONS and OWN_VOICE.search(n)):
                 continue
             place = place_of(body, h, index, own)
             if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
