@@ -73,7 +73,7 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
     # the place is checked per passage already: in a sentence it counts half as much as the
     # words of what is asked ("三河一中占地多大": 占地 decides, not 三河一中)
     weights = [(t, term_weight(t, view)) for t in u.topic + u.metric] + \
-              [(t, 0.5 * term_weight(t, view)) for t in u.entities]
+              [(t, 0.5 * term_weight(t, view)) for t in u.entities + u.names]
     total = sum(w for _, w in weights) or 1.0
     scored = []
     for hi, ch in enumerate(checks):

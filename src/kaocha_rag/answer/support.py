@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..ingest.clean import normalize
 from .lexicon import CorpusView
+from .names import name_in
 from .retrieve import Hit
 from .understand import Term, Understood
 
@@ -75,6 +76,9 @@ def check_hit(hit: Hit, u: Understood, view: CorpusView, weights: dict[str, floa
     # name its place itself: "东阳市GDP" is not answered by the home county's GDP in that report
     head = "" if (u.metric or u.qtype == "number") else head
     ch.missing_entities = [e for e in u.entities if not (e.known and (_has(text, e) or _has(head, e)))]
+    # a named subject (单线天竺鲷) may be introduced once in the report's opening (中青班 … 为期12天)
+    full_head = view.doc_head.get(c["doc_id"], "")
+    ch.missing_entities += [n for n in u.names if not (n.known and (name_in(text, n) or name_in(full_head, n)))]
     ch.year_ok = all(y.text in text or y.text[:-1] in head for y in u.years())
     ch.metric_ok = all(m.known and _has(text, m) for m in u.metric)
     if ch.metric_ok and u.metric and u.qtype == "number":
@@ -104,12 +108,12 @@ def _figure_for(chunk: dict, u: Understood) -> bool:
 
 
 def decide(u: Understood, hits: list[Hit], view: CorpusView, min_score: float) -> Decision:
-    unknown = [e for e in u.entities if not e.known]
+    unknown = [e for e in u.entities + u.names if not e.known]
     if unknown:
         names = "、".join(f"“{e.text}”" for e in unknown)
         return Decision("refused", [], f"资料中没有出现{names}")
     weights = {t.text: term_weight(t, view) for t in u.topic}
-    if u.qtype in ("when", "who") and u.entities:
+    if u.qtype in ("when", "who") and (u.entities or u.names):
         # "东阳木雕城哪年开业的": the unit is the topic; an event verb the reports don't use
         # (开业, 启用) must not hide what they say about the unit — the date gap is named instead
         weights = {t.text: (0.0 if not t.known else w) for t, w in zip(u.topic, weights.values())}
@@ -139,13 +143,13 @@ def decide(u: Understood, hits: list[Hit], view: CorpusView, min_score: float) -
 
 def _off_topic(u: Understood, placed: list[Check]) -> Decision:
     topic = _topic_label(u)
-    if u.entities and placed and topic:
+    if (u.entities or u.names) and placed and topic:
         # 厦门 is in the reports, 文旅融合 in 厦门 is not: say what they hold about 厦门
         best = sorted(placed, key=lambda c: (-c.loose, -c.hit.score))
         if best[0].loose > 0:
             return Decision("partial", best, f"没有{_place_label(u)}{topic}的具体内容", gap_kind="topic")
         return Decision("refused", [], f"资料有{_place_label(u)}的内容，但没有关于{topic}的内容")
-    if u.entities and not placed:
+    if (u.entities or u.names) and not placed:
         return Decision("refused", [], f"没有找到同时讲{_place_label(u)}和{topic or '所问内容'}的段落")
     absent = [t.text for t in u.topic if not t.known]
     if absent:
@@ -158,8 +162,9 @@ def _disp(word: str) -> str:
 
 
 def _place_label(u: Understood) -> str:
-    return "、".join(e.text for e in u.entities)
+    return "、".join(e.text for e in u.entities + u.names)
 
 
 def _topic_label(u: Understood) -> str:
-    return "".join(t.text for t in u.topic)
+    named = [e.text for e in u.entities + u.names]
+    return "".join(t.text for t in u.topic if not any(t.text in n for n in named))

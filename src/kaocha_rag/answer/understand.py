@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from ..ingest.clean import normalize
 from ..index.keyword import jieba_ready as _jieba
 from .lexicon import CorpusView, Lexicon
+from .names import abbreviation, find_names
 
 MAX_CHARS = 300
+# A named subject's words are checked as a name (names.py) and count in the topic coverage at this
+# share of their weight: fully, "吕理政现在担任什么职务" is on topic in any passage naming 吕理政;
+# not at all, "澉浦在什么朝代曾设立市舶司" misses the passage that lacks only 朝代 (BENCHMARKS.md)
+NAME_IN_TOPIC = 0.5
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年?(?!\d)")
 RELATIVE_TIME = re.compile(r"去年|今年|前年|明年|近年来|近几年|近三年|近五年|上半年|下半年|十[三四五]五")
 ORG_SUFFIX = r"(?:[一二三四五六七八九十]中|中学|小学|学校|医院|中心港|港区|港口|港|木雕城|商贸城|国际商贸城|城|园区|产业园|工业园|科技园|开发区|新区|学院|大学|职业学院|集团|公司|中心|小镇|古镇|街道|街|村|社区|基地|码头|博物馆|景区|机场|高铁站|步行街|市场)"
@@ -52,9 +57,11 @@ class Understood:
     qtype: str = "what"
     corrections: list[tuple[str, str]] = field(default_factory=list)
     traditional: bool = False
+    # named subjects other than places (names.py); last, so positional construction keeps working
+    names: list[Term] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"entities": [t.text for t in self.entities], "time": [t.text for t in self.time],
+        return {"entities": [t.text for t in self.entities + self.names], "time": [t.text for t in self.time],
                 "metric": [t.text for t in self.metric]}
 
     def years(self) -> list[Term]:
@@ -62,7 +69,7 @@ class Understood:
 
     def label(self) -> str:
         """"厦门 + 文旅融合" — what the search looked for, shown to the user."""
-        parts = [t.found or t.text for t in self.entities] + [t.text for t in self.years()]
+        parts = [t.found or t.text for t in self.entities + self.names] + [t.text for t in self.years()]
         parts += [t.text.upper() if t.text.isascii() else t.text for t in self.metric]
         parts += [t.found or t.text for t in self.topic]
         return " + ".join(dict.fromkeys(parts))
@@ -70,7 +77,7 @@ class Understood:
     def search_text(self) -> str:
         """The question with corrections, plus the corpus' own words for what it asks."""
         extra = []
-        for t in self.entities + self.metric + self.topic:
+        for t in self.entities + self.names + self.metric + self.topic:
             extra += [v for v in t.variants if v not in self.question and v not in extra][:3]
         return self.question + (" " + " ".join(extra) if extra else "")
 
@@ -259,7 +266,9 @@ def find_metrics(q: str, lex: Lexicon, taken: list[tuple[int, int]]) -> list[tup
     return sorted(out)
 
 
-ASKING = re.compile(r"几[个家条项所号次倍座人名位种类天点成年]?(?:月份?|号)?|多[少大长高宽远重久]|哪[个些位里儿年天所家]?|什么|啥|咋|谁|怎么?样?|如何")
+# "哪一年" / "何处" / "有何": asking words too, else 一年 and 何处 stand as topic words the passage must hold
+ASKING = re.compile(r"几[个家条项所号次倍座人名位种类天点成年]?(?:月份?|号)?|多[少大长高宽远重久]|"
+                    r"哪一?[个些位里儿年天所家种条次场届部]?|什么|啥|咋|谁|怎么?样?|如何|有何|为何|何[时处人地种]")
 NOUNISH = ("n", "nz", "vn", "nt", "ns", "nr", "eng", "an", "j", "l")
 
 
@@ -361,6 +370,11 @@ def understand(question: str, corpus: CorpusView, lex: Lexicon) -> Understood:
     for s, e, name in find_metrics(q, lex, taken):
         u.metric.append(_resolve_word(name, corpus, lex))
         taken.append((s, e))
+    for s, e, name in find_names(q, corpus, lex, taken, ASKING):  # 单线天竺鲷, 长张高速 (support.py)
+        full = name if corpus.has(name) else abbreviation(name, corpus)
+        # its words stay topic words too: they are most of what the passage must be about (吕理政
+        # in "吕理政现在担任什么职务"), so the topic coverage keeps weighing them
+        u.names.append(Term(name, full, "literal" if full == name else "alias", (full,)) if full else Term(name))
     rest = "".join(" " if any(a <= i < b for a, b in taken) else ch for i, ch in enumerate(q))
     for w, noun in _topic_terms(rest, lex):
         t = _resolve_word(w, corpus, lex)
@@ -370,6 +384,8 @@ def understand(question: str, corpus: CorpusView, lex: Lexicon) -> Understood:
             # and a noun the reports never use ("人民币", "自贸区") is the surest sign that they
             # are not about the question: it outweighs the rarest word they do use
             t.weight = 1.5 if noun else 0.5
+        if any(w in n.text for n in u.names):
+            t.weight *= NAME_IN_TOPIC
         u.topic.append(t)
     for t in u.time:
         if YEAR.fullmatch(t.text) and corpus.has(t.text):
