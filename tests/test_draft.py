@@ -354,3 +354,28 @@ def test_a_long_sentence_is_cut_at_half_width_semicolons_to_its_clauses_on_topic
     second = "在工作推进中,建立起乡镇干部“三线工作制”,书记重点抓招商,镇长重点推项目,副书记重点抓日常事务。"
     assert len(first + second) > 110
     assert one_claim(first + second, t) == first[:-1] + "。"
+
+
+# -- merging a drafted section: one numbering by first use (citations.FirstUse) ----------------------
+def _cite(n, cid):
+    return {"n": n, "chunk_id": cid, "title": "T", "section": [], "text": cid, "doc_id": "d", "source": "s.txt",
+            "score": 0.5}
+
+
+def test_merge_section_renumbers_by_first_use_across_both_lists():
+    from kaocha_rag.draft import Outline, merge_section
+
+    base = Outline("提纲", [
+        {"heading": "一、基本情况", "points": [{"text": "概况[2]。", "citations": [2]}]},
+        {"heading": "二、主要做法与经验", "points": [{"text": "旧的做法[1]。", "citations": [1]}]},
+        {"heading": "三、差距与启示", "points": [{"text": "启示[1][3]。", "citations": [1, 3]}]},
+    ], [_cite(1, "c1"), _cite(2, "c2"), _cite(3, "c3")])
+    part = Outline("部分", [{"heading": "主要做法与经验", "points": [
+        {"text": "新的做法[1]，成效[2]。", "citations": [1, 2]}]}], [_cite(1, "c3"), _cite(2, "c9")])
+    merged = merge_section(base, part)
+    assert [(s["heading"], [(p["text"], p["citations"]) for p in s["points"]]) for s in merged.sections] == [
+        ("一、基本情况", [("概况[1]。", [1])]),
+        ("二、主要做法与经验", [("新的做法[2]，成效[3]。", [2, 3])]),
+        ("三、差距与启示", [("启示[4][2]。", [4, 2])]),
+    ]
+    assert [(c["n"], c["chunk_id"]) for c in merged.citations] == [(1, "c2"), (2, "c3"), (3, "c9"), (4, "c1")]

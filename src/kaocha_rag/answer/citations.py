@@ -58,6 +58,35 @@ def renumber(text: str, remap, keep_unknown: bool = False) -> str:
     return CITE.sub(one, text)
 
 
+class FirstUse:
+    """Numbers passages by first use across texts cited against different lists (a merged outline:
+    the base outline's [1] and a drafted section's [1] are different passages). The same passage
+    keeps one number: base [2] = section [1] = chunk c7 becomes one [n]. ``citations`` collects the
+    passages in their new order, each with its new ``n``."""
+
+    def __init__(self):
+        self.order: dict[str, int] = {}
+        self.citations: list[dict] = []
+
+    def _new(self, by_n: dict[int, dict], n: int) -> int | None:
+        c = by_n.get(n)
+        if c is None:
+            return None
+        if c["chunk_id"] not in self.order:
+            self.order[c["chunk_id"]] = len(self.citations) + 1
+            self.citations.append({**c, "n": self.order[c["chunk_id"]]})
+        return self.order[c["chunk_id"]]
+
+    def text(self, text: str, citations: list[dict]) -> str:
+        """``text`` with its [n] (numbers of ``citations``) renumbered; unknown [n] kept as written."""
+        by_n = {c["n"]: c for c in citations}
+        return renumber(text, lambda n: self._new(by_n, n), keep_unknown=True)
+
+    def numbers(self, ns: list[int], citations: list[dict]) -> list[int]:
+        by_n = {c["n"]: c for c in citations}
+        return [m for m in (self._new(by_n, n) for n in ns) if m is not None]
+
+
 def cited_numbers(s: str) -> list[int]:
     out = []
     for m in CITE.finditer(s):

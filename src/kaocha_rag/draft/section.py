@@ -9,7 +9,7 @@ from ..errors import LLMError
 from ..llm import chat as llm_mod
 from ..ingest import roles
 from ..answer.ask import context_block, pack
-from ..answer.citations import check, cited_numbers, overlap, renumber
+from ..answer.citations import FirstUse, check, cited_numbers, overlap, renumber
 from ..index.index import Index
 from ..answer.prompts import render
 from ..settings import Settings
@@ -114,32 +114,18 @@ def merge_section(base: Outline | None, part: Outline) -> Outline:
     if not part.sections:
         return Outline(base.title, base.sections, base.citations, base.grounded, base.notes + part.notes)
     new = part.sections[0]
+    # (heading, points, the citation list their [n] refer to)
     sections, replaced = [], False
     for s in base.sections:
         if bare_heading(s["heading"]) == bare_heading(new["heading"]):
-            sections.append({"heading": s["heading"], "points": new["points"], "_from": part})
+            sections.append((s["heading"], new["points"], part.citations))
             replaced = True
         else:
-            sections.append({**s, "_from": base})
+            sections.append((s["heading"], s["points"], base.citations))
     if not replaced:
-        sections.append({"heading": f"{ZH_NUM[len(sections) % 10]}、{new['heading']}", "points": new["points"],
-                         "_from": part})
-    order: dict[str, int] = {}
-    cites: list[dict] = []
-    out = []
-    for s in sections:
-        by_n = {c["n"]: c for c in s.pop("_from").citations}
-
-        def renum(n: int) -> int:
-            c = by_n[n]
-            if c["chunk_id"] not in order:
-                order[c["chunk_id"]] = len(cites) + 1
-                cites.append({**c, "n": order[c["chunk_id"]]})
-            return order[c["chunk_id"]]
-
-        points = []
-        for p in s["points"]:
-            text = renumber(p["text"], lambda n: renum(n) if n in by_n else None, keep_unknown=True)
-            points.append({"text": text, "citations": [renum(n) for n in p["citations"] if n in by_n]})
-        out.append({"heading": s["heading"], "points": points})
-    return Outline(base.title, out, cites, base.grounded, base.notes + part.notes)
+        sections.append((f"{ZH_NUM[len(sections) % 10]}、{new['heading']}", new["points"], part.citations))
+    first = FirstUse()
+    out = [{"heading": heading, "points": [{"text": first.text(p["text"], cites),
+                                            "citations": first.numbers(p["citations"], cites)} for p in points]}
+           for heading, points, cites in sections]
+    return Outline(base.title, out, first.citations, base.grounded, base.notes + part.notes)
