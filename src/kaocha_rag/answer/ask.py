@@ -15,7 +15,7 @@ from ..errors import LLMError
 from ..llm import chat as llm_mod
 from ..ingest.chunk import match_heading
 from . import across
-from .citations import check, renumber, sentences
+from .citations import Citation, check, renumber, sentences
 from ..ingest.clean import normalize
 from .extract import TYPE_GAP, answers_type, choose, conflicting_numbers
 from ..index.index import Index
@@ -60,7 +60,7 @@ class Answer:
         return d
 
 
-def citation_dict(n: int, hit: Hit) -> dict:
+def citation_dict(n: int, hit: Hit) -> Citation:
     c = hit.chunk
     return {"n": n, "chunk_id": c["chunk_id"], "title": c["title"], "section": list(c["section"]), "text": c["text"],
             "doc_id": c["doc_id"], "source": c["source"], "score": round(hit.score, 4)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from ..ingest.clean import normalize
 
@@ -16,6 +17,18 @@ _SENT = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』]?)?(?:\s*(?
 # a figure written with digits or Chinese numerals and a unit ("五千万吨", "二十一年")
 HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(?:[多余])?[个家条项万亿元吨人年次倍所座亩米公里]")
 NUMBER = re.compile(r"\d+(?:[.,，]\d+)*(?:\s*[多余])?\s*(?:[万亿千百]+)?\s*(?:%|％|元|美元|人|家|条|项|个|亩|公里|米|平方米|吨|户|所|名|页|年|倍|次|标箱)?")
+
+
+class Citation(TypedDict):
+    """One cited passage: what [n] in an answer, an outline or the CLI's JSON resolves to."""
+    n: int
+    chunk_id: str
+    title: str  # the report's title
+    section: list[str]  # heading path
+    text: str  # the passage as written (original script)
+    doc_id: str
+    source: str  # the file name
+    score: float  # search relevance 0–1 (4 decimals)
 
 
 @dataclass

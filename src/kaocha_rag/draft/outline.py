@@ -8,8 +8,10 @@ from other regions' reports, so they are marked slots (【待补充：…】), n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from ..answer.ask import assess, citation_dict
+from ..answer.citations import Citation
 from ..ingest.clean import normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
@@ -18,11 +20,21 @@ from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCT
                     understand_topic)
 
 
+class Point(TypedDict):
+    text: str  # one sentence or paragraph with its [n]
+    citations: list[int]  # the n of the passages it cites (Outline.citations)
+
+
+class Section(TypedDict):
+    heading: str  # "二、主要做法与经验"
+    points: list[Point]
+
+
 @dataclass
 class Outline:
     title: str
-    sections: list[dict] = field(default_factory=list)  # {"heading", "points": [{"text", "citations"}]}
-    citations: list[dict] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
     grounded: bool = True
     notes: list[str] = field(default_factory=list)
 
