@@ -19,7 +19,7 @@ from .understand import Understood
 
 PERSON = re.compile(r"同志|书记|市长|县长|区长|主任|局长|部长|省长|主席|带队|率领|带领|牵头|院长|校长|董事长|总经理")
 DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月\d{0,2}日?|[一二三四五六七八九十]+月[一二三四五六七八九十]*日?|年底|年初|上旬|中旬|下旬")
-RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+是|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
+RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+[是要]|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
 LIMIT = {"number": 2, "who": 2, "when": 2, "where": 3, "what": 3, "how": 5, "list": 5}
 
 
@@ -89,6 +89,10 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
         return []
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     best = scored[0][0]
+    if u.qtype == "list" and limit is None:
+        points = _points(scored[0])
+        if points:
+            return points
     limit = limit or LIMIT.get(u.qtype, 3)
     per_hit_max = 3 if u.qtype in ("how", "list") else 2
     chosen: list[tuple[int, int, str]] = []
@@ -102,6 +106,52 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
         if len(s) < 24 and RUN_IN.match(s) and si + 1 < len(sents) and len(chosen) < limit + 1:
             chosen.append((hi, si + 1, sents[si + 1]))
     return [(hi, s) for hi, si, s in sorted(chosen)]
+
+
+# How many run-in points a list answer quotes at most (a report's lists run to 3-6 points).
+MAX_POINTS = 6
+PREAMBLE = re.compile(r"[：:]$|以下|如下|几个方面|几点|包括")
+INLINE_FIRST = re.compile(r"(?:[：:，,]|为|有|是)((?:一[是要]|首先|[（(]一[）)]|1[、.．]))")
+
+
+def _family(s: str) -> tuple[str, bool]:
+    """("N是", first?) for "一是…"/"三是…" (or a sentence whose list starts inside it, "主要体现为
+    一是规划起点高"), ("（N）", …) for "（二）", ("D、", …) for "2、": points of one list share it."""
+    s = s.strip()
+    m = RUN_IN.match(s) or INLINE_FIRST.search(s)
+    if not m:
+        return "", False
+    mark = m.group(m.lastindex or 0)
+    return re.sub(r"\d+", "D", re.sub(r"[一二三四五六七八九十]+", "N", mark)), bool(re.search(r"[一1]", mark))
+
+
+def _points(top: tuple) -> list[tuple[int, str]]:
+    """A "哪些/哪几/流程/材料" question answered by one point of a list, or by the preamble that
+    opens it ("要增强三种意识：", "主要有以下几点。"), gets the list: the points of the same
+    family in that passage ("一要增强机遇意识。二要增强发展意识。三要增强赶超意识。"), with the
+    preamble first. Nothing when the passage holds no such list (fewer than 2 points)."""
+    _, hi, si, s, sents = top
+    fam = _family(s)[0]
+    lead = []
+    if not fam and PREAMBLE.search(s.strip()):
+        later = [k for k in range(si + 1, len(sents)) if _family(sents[k])[0]]
+        if not later:
+            return []
+        fam, lead = _family(sents[later[0]])[0], [(hi, s)]
+    if not fam:
+        return []
+    lists: list[list[int]] = []
+    for k in range(si + 1 if lead else 0, len(sents)):
+        f, first = _family(sents[k])
+        if f != fam:
+            continue
+        if first or not lists:  # "一是" starts a list: "四是城乡一体水平高" belongs to the one above
+            lists.append([])
+        lists[-1].append(k)
+    mine = next((ls for ls in lists if si in ls), lists[0] if lists else [])
+    if len(mine) < 2:
+        return []
+    return lead + [(hi, sents[k]) for k in mine[:MAX_POINTS]]
 
 
 def conflicting_numbers(u: Understood, picked: list[tuple[int, str]], checks: list[Check]) -> bool:
