@@ -22,6 +22,18 @@ def test_role_from_heading_path():
     assert roles.role_of(["三、启示与下步打算", "(一)深刻体会到差距"]) == roles.LESSON
 
 
+def test_points_of_an_impressions_chapter_are_what_the_places_did():
+    """An overview chapter (整体印象, 主要特点) lists practices and results point by point."""
+    assert roles.role_of(["一、学习考察的整体印象", "(五)奖惩严格"],
+                         "该县实行干部实绩考核，建立末位淘汰制度，推行一票否决。") == roles.PRACTICE
+    assert roles.role_of(["二、几个鲜明特点", "（一）经济发展速度快"],
+                         "去年地区生产总值同比增长12%，财政收入实现翻番，位居全省首位。") == roles.RESULT
+    assert roles.role_of(["一、主要特点", "（三）做法灵活"], "") == roles.PRACTICE  # the deeper heading says so
+    assert roles.role_of(["一、基本情况", "（一）区位"], "该市位于沿海，面积2000平方公里，常住人口300万。") == roles.OVERVIEW
+    # a plan worded inside an overview still describes the visited place
+    assert roles.role_of(["一、基本情况", "（四）产业特色突出"], "该市要进一步加快建设，力争三年翻番。") == roles.OVERVIEW
+
+
 def test_role_from_wording_where_headings_say_nothing():
     assert roles.role_of([], "根据县委安排，考察团一行赴某地考察，该县位于平原，面积1000平方公里。") == roles.OVERVIEW
     assert roles.role_of(["一、思想有多远"], "下一步，我们将切实加快建设，必须进一步强化招商，建议设立专项资金。") == roles.PLAN

@@ -61,6 +61,16 @@ def role_of(section: list[str], text: str = "") -> str:
     if not path:
         return role_of_wording(text)
     top = _heading_roles(path[0])
+    if top == [OVERVIEW] and len(path) > 1:
+        # "一、学习考察的整体印象 › (一)环境宽松" / "二、…的几个鲜明特点 › （二）招商引资政策活": a chapter
+        # of impressions lists, point by point, what the places did and achieved — the 做法 and 成效
+        # a writer draws on. A deeper heading or the point's wording says which; plans or lessons
+        # worded inside an overview stay 概况 (they describe the visited place, not home).
+        deeper = [r for s in path[1:] for r in _heading_roles(s) if r in (PRACTICE, RESULT)]
+        if deeper:  # ("（二）配套功能比较健全": 比较 there is "fairly", no comparison — only 做法/成效 count)
+            return deeper[0]
+        w = role_of_wording(" ".join(path[1:]) + " " + text)
+        return w if w in (PRACTICE, RESULT) else OVERVIEW
     if len(top) == 1:
         return top[0]
     deeper = [r for s in path[1:] for r in _heading_roles(s)]
