@@ -14,6 +14,7 @@ Outcomes (``decide``):
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from ..ingest.clean import normalize
@@ -79,7 +80,7 @@ def check_hit(hit: Hit, u: Understood, view: CorpusView, weights: dict[str, floa
     # a named subject (单线天竺鲷) may be introduced once in the report's opening (中青班 … 为期12天)
     full_head = view.doc_head.get(c["doc_id"], "")
     ch.missing_entities += [n for n in u.names if not (n.known and (name_in(text, n) or name_in(full_head, n)))]
-    ch.year_ok = all(y.text in text or y.text[:-1] in head for y in u.years())
+    ch.year_ok = all(_year_in(text, y.text) or y.text[:-1] in head for y in u.years())
     ch.metric_ok = all(m.known and _has(text, m) for m in u.metric)
     if ch.metric_ok and u.metric and u.qtype == "number":
         ch.metric_ok = _figure_for(c, u)
@@ -90,6 +91,14 @@ def check_hit(hit: Hit, u: Understood, view: CorpusView, weights: dict[str, floa
         ch.loose = ch.cover + 0.5 * sum(weights[t.text] for t in u.topic
                                         if t not in held and any(r in text for r in t.related)) / total
     return ch
+
+
+def _year_in(text: str, year: str) -> bool:
+    """The passage speaks of that year, not of it as a comparison base: "今年接待游客数同比2019年
+    翻倍" gives no 2019 figure."""
+    return any(not re.search(r"(?:比|较|相比|对比|超过|恢复到|恢复至)$", text[max(0, m.start() - 4):m.start()]) and
+               not re.match(r"(?:同期|水平|相比)", text[m.end():m.end() + 2])
+               for m in re.finditer(re.escape(year), text))
 
 
 def _figure_for(chunk: dict, u: Understood) -> bool:

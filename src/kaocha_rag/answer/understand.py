@@ -278,7 +278,8 @@ def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
 
     words: dict[str, bool] = {}
     run: list[str] = []  # consecutive single-character nouns: a name jieba doesn't know ("坡鹿")
-    for p in list(pseg.cut(ASKING.sub(" ", rest))) + [_End()]:
+    toks = list(pseg.cut(ASKING.sub(" ", rest))) + [_End()]
+    for i, p in enumerate(toks):
         w = p.word.strip()
         if len(w) == 1 and _is_han(w) and w not in lex.soft and p.flag.startswith("n"):
             run.append(w)
@@ -291,7 +292,9 @@ def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
             continue
         if len(w) < 2 or not _is_han(w) or w in lex.soft or _all_soft(w, lex):
             continue
-        words.setdefault(w, p.flag in NOUNISH or w in lex.equal)
+        # a verb inside a noun compound is part of a name ("碳排放权交易": 碳 | 排放 | 权交易)
+        inside = p.flag.startswith("v") and 0 < i and toks[i - 1].flag.startswith("n") and toks[i + 1].flag.startswith("n")
+        words.setdefault(w, p.flag in NOUNISH or w in lex.equal or inside)
     return list(words.items())
 
 
