@@ -148,3 +148,14 @@ def test_llm_answer_that_only_echoes_citation_marks_is_replaced(corpus_index, fa
     a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.mode == "extractive" and "5000万吨" in a.answer
     assert "大模型的回答与所引资料对不上，已改用离线抽取式回答" in a.notes
+
+
+# -- list questions get the list (issue 13): the points after the preamble, not the preamble ------
+@pytest.mark.parametrize("question, points", [
+    ("推进创新驱动要把握哪三点", ["一要更加注重科技创新", "二要更加注重人才支撑", "三要更加注重产业集聚"]),
+    ("异地培训学员都有哪些收获", ["一是深入学习了广东精神", "二是解放了思想", "三是锻炼了意志"]),
+])
+def test_list_question_quotes_every_point(corpus_index, question, points):
+    a = ask(question, index=corpus_index)
+    assert a.status == "answered", a.answer
+    assert all(p in a.answer for p in points), a.answer

@@ -160,3 +160,58 @@ def test_llm_gets_only_passages_that_meet_the_constraints(corpus_index, fake):
     user = fake.requests[-1]["body"]["messages"][-1]["content"]
     blocks = [b for b in user.split("</资料>")[0].split("\n[") if "《" in b]
     assert blocks and all("开封" in b for b in blocks)  # every passage given to the model is about 开封
+
+
+# -- named subjects (names.py): not places, checked like places --------------------------------------
+@pytest.mark.parametrize("question, name, found", [
+    ("海正药业有多少个产品进入美国市场", "海正药业", "海正药业"),  # a company the reports name
+    ("中青班学员去了哪些企业", "中青班", "中青年干部培训班"),  # a short form the reports spell out
+    ("比亚迪汽车工厂年产多少辆车", "比亚迪", ""),  # a name the reports never use
+])
+def test_named_subjects_are_understood(corpus_index, question, name, found):
+    u = understand_question(question, corpus_index)
+    t = next(t for t in u.names if t.text == name)
+    assert t.found == found
+    assert name in u.to_dict()["entities"]
+
+
+@pytest.mark.parametrize("question, status, text", [
+    ("比亚迪汽车工厂年产多少辆车", "refused", "资料中没有出现“比亚迪”"),  # not another factory's output
+    ("海正药业有多少个产品进入美国市场", "answered", "18个产品"),
+    ("中青班学员去了哪些企业", "answered", "格力电器"),  # the report's opening names the 中青年干部培训班
+    ("报告里有讲碳排放配额交易的吗", "refused", "排放"),  # 排放 between two nouns weighs as a noun
+])
+def test_named_subject_decides(corpus_index, question, status, text):
+    a = ask(question, index=corpus_index)
+    assert a.status == status, a.answer
+    assert _in(text, a.answer), a.answer
+
+
+@pytest.mark.parametrize("question, names", [
+    ("白䲟的体长是多少", ["白䲟"]),  # a rare character, glued to the character before it
+    ("城巴40M线经过哪里", ["城巴", "40m"]),  # a route code
+    ("单线天竺鲷分布在哪里", ["单线天竺鲷"]),  # cut after the last mark: not 单线天竺鲷分布
+    ("城市更新有哪些做法", []),  # 城市 is tagged ns but is everyday language
+    ("规上企业有多少家", []),  # a lexicon word (规上 = 规模以上) is never a name
+])
+def test_name_spans(corpus_index, question, names):
+    from kaocha_rag.answer.lexicon import corpus_view
+    from kaocha_rag.answer.names import find_names
+    from kaocha_rag.answer.understand import ASKING, _teach_jieba
+
+    lex = load_lexicon(corpus_index.settings.lexicon_dir)
+    _teach_jieba(lex)
+    q = normalize(question)
+    assert [n for _, _, n in find_names(q, corpus_view(corpus_index), lex, [], ASKING)] == names
+
+
+@pytest.mark.parametrize("text, year, held", [
+    ("今年接待游客数同比2019年已实现翻倍", "2019年", False),  # a comparison base, not a 2019 figure
+    ("占比较2024年提高了2个百分点", "2024年", False),
+    ("2019年接待游客500万人次", "2019年", True),
+    ("游客量恢复到2019年同期水平", "2019年", False),
+])
+def test_year_as_comparison_base_is_not_that_year(text, year, held):
+    from kaocha_rag.answer.support import _year_in
+
+    assert _year_in(text, year) is held

@@ -90,9 +90,12 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     best = scored[0][0]
     if u.qtype == "list" and limit is None:
-        points = _points(scored[0])
-        if points:
-            return points
+        # the best sentence may be the heading above the list ("二是坚定不移地推进创新驱动。");
+        # the list then opens in one of the next best ("重点要把握三点:一要更加注重科技创新。")
+        for top in scored[:3]:
+            points = _points(top)
+            if points:
+                return points
     limit = limit or LIMIT.get(u.qtype, 3)
     per_hit_max = 3 if u.qtype in ("how", "list") else 2
     chosen: list[tuple[int, int, str]] = []
