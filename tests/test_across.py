@@ -164,3 +164,15 @@ def test_llm_list_without_citations_falls_back_to_the_offline_list(corpus_index,
     assert f"【《{T_THREE}》（洛阳、开封、周口）】" in user and "每份报告" in user
     assert a.mode == "extractive" and a.answer.startswith("共检索 10 份报告，其中 8 份有相关内容：")
     assert any("没有有效引用" in n for n in a.notes)
+
+
+def test_two_trips_compared_on_date_and_leader_quote_the_reports(corpus_index):
+    a = ask("珠三角那次和三河承德那次分别是谁带队的，什么时间？", index=corpus_index)
+    rows = _table(a.answer)
+    assert rows[0] == ["报告", "时间", "带队"]
+    assert [r[0] for r in rows[1:]] == [f"《{T_PRD}》", f"《{T_SCHOOLS}》"]
+    # the catalogue found the date and the leaders; the cells quote the report's own sentence
+    assert "11月8日至20日" in rows[1][1] and "张存俭" in rows[1][2]
+    assert "2024年6月20-23日" in rows[2][1] and "教育工委郑书记" in rows[2][2]
+    by_n = {c["n"]: c for c in a.citations}
+    assert all(by_n[n]["title"] == r[0].strip("《》") for r in rows[1:] for c in r[1:] for n in cited_numbers(c))

@@ -31,8 +31,8 @@ from .retrieve import Hit, search
 from .support import Check, decide, term_weight
 from .understand import Understood
 from .extract import choose
-from .across_table import (ASPECTS, NONE, Side, _understand, cells_of, check_cells, claims_text, side_sentences,
-                           sides_of, table_text, topic_text)
+from .across_table import (ASPECTS, NONE, TRIP, Side, _understand, cells_of, check_cells, claims_text, side_sentences,
+                           sides_of, table_text, topic_text, trip_cells)
 
 # -- what kind of question ----------------------------------------------------------------------
 # Words that ask across the reports. "洛阳有哪些做法" is not one (哪些 + a practice word):
@@ -40,7 +40,7 @@ from .across_table import (ASPECTS, NONE, Side, _understand, cells_of, check_cel
 ACROSS = re.compile(r"哪(?:些|几)(?:个|份|篇|次)?(?:考察)?(?:地方|地区|城市|县市|市县|报告|考察|篇|次|份)"
                     r"|哪(?:些|几)个?(?:县|市|区|省)|各(?:地|份|篇|次|市|县|报告|考察)|每(?:份|篇|次)|所有(?:的)?报告"
                     r"|这些(?:考察)?报告|几份报告|两份报告|几次考察")
-COMPARE = re.compile(r"不同|区别|差别|异同|不一样|一样吗|相同吗|相比|对比|比较|各有|各出|各自有|分别有|分别是怎么")
+COMPARE = re.compile(r"不同|区别|差别|异同|不一样|一样吗|相同吗|相比|对比|比较|各有|各出|各自有|分别有|分别是|分别在|分别由")
 ENUM_BY_PLACE = re.compile(r"哪(?:些|几)个?(?:地方|地区|城市|县市|市县|县|市|区|省)|各(?:地|市|县)")
 
 
@@ -278,14 +278,16 @@ def run(p: Plan, question: str, *, index: Index, settings, model=None, notes: li
     places an LLM sentence names that its cited passages lack (ask.unsupported_names)."""
     reports = _reports(index, doc_ids)
     tscript = lambda s: script(s, p.topic.traditional)  # noqa: E731
-    groups = _evidence(p, index, reports)
+    trips = _trips(p, question, index)
+    groups = [(sd.label, [x for col in t.values() for x in col]) for sd, t in zip(p.sides, trips)] if trips \
+        else _evidence(p, index, reports)
     if not any(pairs for _, pairs in groups):
         what = p.topic.label() or topic_text(question)
         yield "", _fields(f"资料中没有找到能回答“{question.strip()[:60]}”的内容。（共检索 {len(reports)} 份报告，"
                           f"按“{what}”查找，没有一份有相关段落）", [], p, "refused", notes)
         return
     if p.kind == "compare":
-        rows = [cells_of(pairs) for _, pairs in groups]
+        rows = [{**{a: [] for a in ASPECTS}, **t} for t in trips] if trips else [cells_of(pairs) for _, pairs in groups]
         table, hits = table_text(p.sides, rows, tscript)
         src = "；".join(f"{s.label}的资料来自" + "、".join(dict.fromkeys(f"《{h.chunk['title']}》" for h, _ in pairs))
                        for s, (_, pairs) in zip(p.sides, groups) if pairs and s.names)  # a report side is its source
@@ -303,6 +305,15 @@ def run(p: Plan, question: str, *, index: Index, settings, model=None, notes: li
             yield final["answer"], final
             return
     yield text, _fields(text, hits, p, "answered", notes)
+
+
+def _trips(p: Plan, question: str, index: Index) -> list[dict]:
+    """Two reports compared on their trips (“两次考察团的带队人有什么不同”, “分别是什么时间”):
+    each side's 时间/带队 cells from the catalogue, quoted from the report; [] otherwise."""
+    if p.kind != "compare" or not TRIP.search(normalize(question)) or any(s.names for s in p.sides):
+        return []
+    trips = [trip_cells(side, index) for side in p.sides]
+    return trips if any(trips) else []
 
 
 def _evidence(p: Plan, index: Index, reports: list[Scope]) -> list[tuple[str, list]]:

@@ -20,7 +20,7 @@ from ..index.catalog import Report, filter_docs
 from ..index.index import Index
 from ..index.places import ADMIN_SUFFIX
 from ..ingest.clean import normalize
-from .citations import CITE, HAS_NUMBER, check, cited_numbers
+from .citations import CITE, HAS_NUMBER, check, cited_numbers, sentences
 from .extract import choose
 from .lexicon import corpus_view, load_lexicon
 from .retrieve import Hit, search
@@ -245,9 +245,45 @@ def cells_of(pairs: list[tuple[Hit, str]]) -> dict[str, list[tuple[Hit, str]]]:
     return cells
 
 
+# “两次考察团的规模、带队人有什么不同”: the trips themselves are compared — the catalogue's
+# date and delegation of each report, quoted from the sentence of the report that states them
+TRIP = re.compile(r"带队|谁带|领队|率队|时间|什么时候|哪年|哪一年|几月|规模|多少人|人数|考察团|代表团")
+TRIP_COLS = (("时间", "date"), ("带队", "delegation"))
+
+
+def trip_cells(side: Side, index: Index) -> dict[str, list[tuple[Hit, str]]]:
+    """{"时间": [(passage, sentence)], "带队": …} for a report side, from its catalogue row: the
+    report's sentence that holds the extracted value (its first 8 characters), so the cell quotes
+    the report, not the extraction; a field the catalogue left empty gives no cell."""
+    from ..index.catalog import catalogue
+
+    reports = [r for r in catalogue(index) if r.doc_id in side.doc_ids]
+    chunks = [c for c in index.keyword()[1] if c["doc_id"] in side.doc_ids]
+    out: dict[str, list[tuple[Hit, str]]] = {}
+    for col, name in TRIP_COLS:
+        keys = [k for r in reports for k in _trip_keys(getattr(r, name) or "")]
+        found = next(((c, s) for key in keys for c in chunks for s in sentences(c["text"])
+                      if key in re.sub(r"\W", "", normalize(s))), None)
+        if found:
+            out[col] = [(Hit(0, 1.0, found[0]), found[1])]
+    return out
+
+
+def _trip_keys(value: str) -> list[str]:
+    """How a catalogue value is looked up in its report: “县党政考察团（县委书记张新带队）” by the
+    leader (县委书记张新), “2023年4月22日至27日” also without the year a header line gave it."""
+    v = re.sub(r"\W", "", normalize(value))
+    if not v:
+        return []
+    leader = re.search(r"([^()（）]{2,30}?)带队", normalize(value))
+    keys = [re.sub(r"\W", "", leader.group(1).split("（")[-1])[:6]] if leader else []
+    return [k for k in keys + [v[:8], re.sub(r"^\d{4}年", "", v)[:6]] if len(k) >= 4]
+
+
 def table_text(sides: list[Side], rows: list[dict], to_script) -> tuple[str, list[Hit]]:
     """The Markdown table (rows: sides; columns: the aspects any side has) and the cited passages."""
-    cols = [a for a in ASPECTS if a == "主要做法" or any(r[a] for r in rows)]
+    trip = [k for k, _ in TRIP_COLS if any(r.get(k) for r in rows)]
+    cols = trip + [a for a in ASPECTS if (a == "主要做法" and not trip) or any(r[a] for r in rows)]
     first = "报告" if all(not s.names for s in sides) else "地方"
     order: list[str] = []
     hits: dict[str, Hit] = {}
@@ -256,7 +292,7 @@ def table_text(sides: list[Side], rows: list[dict], to_script) -> tuple[str, lis
         cells = []
         for a in cols:
             parts = []
-            for h, s in row[a]:
+            for h, s in row.get(a, []):
                 cid = h.chunk["chunk_id"]
                 if cid not in hits:
                     hits[cid] = h
