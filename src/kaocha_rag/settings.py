@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         "bigram", description="关键词索引的切词方式：汉字二元组、jieba 分词或两者（BENCHMARKS.md 有对比）")
     embed_headings: bool = Field(True, description="向量化和关键词索引时把报告标题和标题路径放在段落前（实测有帮助）")
     dense_weight: float = Field(0.5, ge=0, le=1, description="weighted 融合时向量分数的权重")
+    doc_weight: float = Field(
+        0.15, ge=0, le=1, description="排序时加上片段所在整篇文档的关键词分数乘以此权重（长文档的主题和发文单位只在开头写一次，"
+        "问题里的词分散在全文各节；显示的相关度不变）；0 为只按片段本身排序。0.15：drcd 按文章检索 R@1 0.980→0.985；"
+        "0.2 起在我们自己的问题上有 1 题（q030）别的报告的片段排到了答案前面（BENCHMARKS.md）")
     min_score: float = Field(0.35, ge=0, le=1, description="最高相关度低于此值时回答“资料中没有找到”（在 dev_qa 上校准）")
     dedup_threshold: float = Field(0.8, ge=0, le=1, description="两段文字字符 5-gram 包含度超过此值视为近似重复")
     exact_search_max: int = Field(

@@ -13,6 +13,12 @@ Deterministic: the same query against the same index gives the same ranked list 
 process. Dense scores are exact (see ``_dense``), keyword sums run in a fixed order, and ties
 are broken by the manifest's chunk order (stable sort).
 
+Passages are ordered by score + ``doc_weight`` · document' where document' is the same keyword
+measure over the passage's whole document (``Index.doc_keyword``): of two passages that match a
+question alike, the one whose document is about the question comes first, so a document ranks by its
+best passage with its whole text behind it. The reported score stays the passage's own relevance
+(what the refusal threshold is calibrated on).
+
 ``fusion="rrf"`` orders by reciprocal-rank fusion instead (1/(60+rank) summed over
 the two lists); the reported score stays the relevance above, because a rank-based
 number cannot tell "nothing relevant" apart from "very relevant". BENCHMARKS.md
@@ -126,6 +132,22 @@ def _dense(query: str, index: Searchable, chunks: list[dict], allowed: np.ndarra
     return dense
 
 
+def _doc_keyword(query: str, index: Searchable, allowed: np.ndarray) -> np.ndarray | float:
+    """``doc_weight`` · document-level keyword' of each passage's document (0 where the index has no
+    document index, as a few passages held in memory): ½ share of the query's terms in the document +
+    ½ BM25 / best BM25 among the documents searched."""
+    w = index.settings.doc_weight
+    doc_keyword = getattr(index, "doc_keyword", None)
+    if w <= 0 or doc_keyword is None:
+        return 0.0
+    bm25, rows = doc_keyword()
+    bm, cover = bm25.scores(query)
+    if not len(bm):
+        return 0.0
+    top = float(bm[np.unique(rows[allowed])].max()) if allowed.any() else 0.0
+    return w * (0.5 * cover + 0.5 * (bm / top if top > 0 else 0.0))[rows]
+
+
 def search(query: str, k: int = 5, *, index: Searchable, doc_ids: list[str] | None = None,
            sources: list[str] | None = None, mode: str = "hybrid", candidates: int = 50,
            dedup: bool = True, fusion: str | None = None, roles: list[str] | None = None) -> list[Hit]:
@@ -165,6 +187,8 @@ def search(query: str, k: int = 5, *, index: Searchable, doc_ids: list[str] | No
     score = {"hybrid": w * d + (1 - w) * kw, "dense": d, "keyword": kw}[mode]
     score = np.where(allowed, score, -1.0)
     rank_by = _rrf(d, kw, allowed) if (mode == "hybrid" and fusion == "rrf") else score
+    if mode != "dense" and fusion != "rrf":
+        rank_by = rank_by + _doc_keyword(query, index, allowed)
     order = np.argsort(-rank_by, kind="stable")[: max(candidates, k * 4)]
     hits: list[Hit] = []
     kept_sets: list[set[str]] = []

@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import IngestError, NotFoundError, StoreWriteError
 from ..ingest.chunk import Chunk, Document, chunk_text
 from ..ingest.read import RawText, iter_files, read_file
+from .passage import doc_leads
 
 if TYPE_CHECKING:
     from .index import Index
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 # Bump when cleaning, splitting or chunking changes: every file is then re-chunked.
-CHUNKER_VERSION = "c3"
+CHUNKER_VERSION = "c4"  # c4: a document with a meaningless title is indexed under its lead
 EMBED_BATCH = 16  # passages per embedder call: 16 × ~300 tokens keeps one call under a second on 2 cores
 
 
@@ -130,7 +131,8 @@ class Builder:
         before = self.ix.manifest.vec_ids(name)
         new = [c for c in chunks if vec_ids[c.chunk_id] not in before]
         if new:
-            vectors = self._embed([self.ix.indexed_text(c.title, c.section, c.text) for c in new], name)
+            leads = doc_leads(chunks)  # a document without a meaningful title is indexed under its lead
+            vectors = self._embed([self.ix.indexed_text(c.title, c.section, c.text, leads[c.doc_id]) for c in new], name)
             self.ix.store.upsert([vec_ids[c.chunk_id] for c in new], vectors,
                                  [{"doc_id": c.doc_id, "source": c.source, "chunk_id": c.chunk_id} for c in new])
         self.ix.manifest.replace_file(name, key, chars, path, encoding, docs, vec_ids)

@@ -60,6 +60,33 @@ class Document:
     chunks: list[Chunk] = field(default_factory=list)
 
 
+# A file name that names nothing, which the splitter would otherwise use as the title of a file with
+# no title line: ids (a 32-hex id, a uuid, the seeds' 000_d688bad86ca44f67, a date or scan number;
+# at least one digit, so "cafe" stays a word) and the names editors give new files (新建文档(3),
+# 新建 Microsoft Word 文档, 文档1). Indexed, it only adds noise: no question holds "d41d8cd9…".
+_NAMELESS = re.compile(r"(?i)[\da-f_\-\s.]*\d[\da-f_\-\s.]*|(?:新建|未命名|无标题)[^/\\]{0,30}"
+                       r"|(?:文档|文件|副本|document|doc|file|scan|img|image)[\s_\-]*\d*")
+_COPY = re.compile(r"(?i)\s*(?:[(（]\d+[)）]|-\s*副本|copy)\s*$")
+_SALUTATION = re.compile(r".{1,15}[：:]")  # 各有关单位： / 各位代表： opens a text, says nothing of it
+LEAD_MAX = 60  # characters: the issuing body and subject fit (海淀区人力资源和社会保障局关于开展…的通知 is ~35)
+
+
+def meaningful_title(title: str) -> bool:
+    """False for an empty title or a file name that names nothing (see ``_NAMELESS``)."""
+    t = _COPY.sub("", (title or "").strip())
+    return bool(t) and not _NAMELESS.fullmatch(t)
+
+
+def lead_line(text: str) -> str:
+    """A document's first sentence (its first line up to 。！？；, at most ``LEAD_MAX`` characters),
+    skipping an addressee line: where a notice states its issuing body, place, date and subject."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not _SALUTATION.fullmatch(line):
+            return re.split(r"[。！？!?；;]", line, maxsplit=1)[0].strip()[:LEAD_MAX]
+    return ""
+
+
 def match_heading(line: str) -> tuple[str, str, bool] | None:
     """(family, label, whole_line) for a heading line, else None.
 
@@ -196,6 +223,12 @@ def chunk_text(raw_text: str, source: str, *, max_tokens: int = 420, min_tokens:
             doc.chunks.append(Chunk(f"{doc_id}-{len(doc.chunks) + 1}", doc_id, span.title, source, path,
                                     text, s, e, norm, hashlib.sha1(norm.encode()).hexdigest()[:16],
                                     role=role_of(path, text)))
+        if doc.chunks and not meaningful_title(doc.title):
+            # indexed under its lead sentence instead of the file name (index/passage.py): the hash,
+            # and with it the vector id, covers that context, so a changed lead is re-embedded
+            lead = lead_line(doc.chunks[0].norm)
+            for c in doc.chunks:
+                c.hash = hashlib.sha1(f"{lead}\n{c.norm}".encode()).hexdigest()[:16]
         docs.append(doc)
     mark_duplicate_chunks([c for d in docs for c in d.chunks])
     return docs
