@@ -1,6 +1,7 @@
 import pytest
 
-from kaocha_rag.answer.ask import ask, rewrite_rule
+from kaocha_rag.answer.ask import ask
+from kaocha_rag.answer.followup import rewrite_rule
 from kaocha_rag.answer.citations import check, number_supported
 from kaocha_rag.bench.evaluate import relevant
 

@@ -5,7 +5,8 @@ Table tests: one question as users type it → the status and a fact the answer 
 """
 import pytest
 
-from kaocha_rag.answer.ask import ask, rewrite_rule, understand_question
+from kaocha_rag.answer.ask import ask, understand_question
+from kaocha_rag.answer.followup import rewrite_rule
 from kaocha_rag.ingest.clean import normalize
 from kaocha_rag.answer.lexicon import LexiconError, load_lexicon
 

@@ -14,7 +14,8 @@ from typing import Iterator
 from ..errors import LLMError
 from ..llm import chat as llm_mod
 from ..ingest.chunk import match_heading
-from . import across
+from . import across, trips
+from .followup import standalone_question
 from .citations import Citation, check, renumber, sentences
 from ..ingest.clean import normalize
 from .extract import TYPE_GAP, answers_type, choose, conflicting_numbers
@@ -84,63 +85,6 @@ def is_grounded(question: str, hits: list[Hit], index: Index) -> tuple[bool, str
         return False, f"最相关段落的相关度 {hits[0].score:.2f} 低于阈值 {index.settings.min_score:.2f}"
     d = assess(question, hits, index)
     return d.status != "refused", d.gap
-
-
-# -- follow-up questions ----------------------------------------------------------------------
-_FOLLOW = re.compile(r"^(?:那么?|那|还有|另外|再问一下|都|然后|分别|具体)|[呢]？?$|^(?:这个|这些|这|它|他们|其|改完|以后)")
-
-
-def rewrite_rule(question: str, history: list[tuple[str, str]], places=None) -> str:
-    """Offline follow-up rule: "那开封呢？" after "洛阳怎么发展文旅？" → "开封怎么发展文旅？";
-    "那经营户呢" (not a place) or "这个数字是哪一年的？" → the previous question with this
-    one appended. ``places``: names known as places (the gazetteer); jieba's tags otherwise."""
-    q = question.strip()
-    if not history or len(q) > 30 or not (_FOLLOW.search(q) or len(q) <= 6):
-        return q
-    prev = history[-1][0]
-    subject = re.sub(r"^(?:那么?|还有|另外)|呢?[？?]?$", "", q).strip("，, ")
-    asks_about_other = bool(re.match(r"^(?:那么?|还有|另外)", q) or re.search(r"呢[？?]?$", q))
-    if asks_about_other and subject and re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]{1,12}", subject):
-        import jieba.posseg as pseg
-
-        prev_places = [w.word for w in pseg.cut(prev) if w.flag in ("ns", "nt", "nr", "nz")]
-        if places is not None:
-            prev_places = [p for p in prev_places if p in places] or [p for p in places_in(prev, places)]
-        subject_is_place = places is None or normalize(subject) in places or any(
-            normalize(subject).startswith(p) for p in places_in(normalize(subject), places))
-        if prev_places and subject_is_place:
-            return prev.replace(prev_places[0], subject, 1)
-        if places is None:
-            return subject + "：" + prev
-    return f"{prev.rstrip('？?')}，{q}"
-
-
-def places_in(text: str, places) -> list[str]:
-    """Place names in text, longest first at each position (“深圳市” before “深圳”)."""
-    out, i = [], 0
-    while i < len(text):
-        for n in range(min(8, len(text) - i), 1, -1):
-            if text[i:i + n] in places:
-                out.append(text[i:i + n])
-                i += n - 1
-                break
-        i += 1
-    return out
-
-
-def standalone_question(question: str, history, settings: Settings, model) -> str:
-    if not history:
-        return question
-    # a 0.5B local model rewrites follow-ups worse than the rule, and costs seconds per call
-    if model is not None and settings.llm != "local":
-        hist = "\n".join(f"用户：{u}\n助手：{a[:200]}" for u, a in history[-3:])
-        try:
-            out = llm_mod.complete(model, "", render("rewrite", settings, history=hist, question=question)).strip()
-            if 2 <= len(out) <= 200:
-                return out.splitlines()[0]
-        except LLMError:
-            pass
-    return rewrite_rule(question, history, load_lexicon(settings.lexicon_dir).places)
 
 
 # -- offline extractive answer ------------------------------------------------------------------
@@ -265,12 +209,16 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         model = llm_mod.configured_model(settings, notes)
     mode = "llm" if model is not None else "extractive"
     q = standalone_question(question, history or [], settings, model)
+    u = understand_question(q, index)
+    tp = trips.plan(q, index, u, doc_ids)
+    if tp is not None:  # where/when/who of the trips themselves: the catalogue answers, cited
+        yield from _trips(question, q, tp, u, index, notes, t0)
+        return
     p = across.plan(q, index, doc_ids)
     # “哪些地方…” / “A和B有什么不同”: every report searched, a list or a table; when no report
     # holds anything the ordinary path answers (one report's “去了哪些城市”) or refuses with leads
     if p is not None and (yield from _across(question, q, p, index, settings, model, notes, doc_ids, t0)):
         return
-    u = understand_question(q, index)
     hits = search(u.search_text(), max(k or settings.top_k, CHECK_CANDIDATES), index=index, doc_ids=doc_ids)
     d = assess(q, hits, index, u)
     if d.status == "refused":
@@ -300,6 +248,15 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         a = Answer(question, text, True, "extractive", d.status, u.to_dict(),
                    [citation_dict(n, h) for n, h in enumerate(cited, 1)], notes=notes, standalone=q)
     a.seconds = time.perf_counter() - t0
+    yield a.answer, a
+
+
+def _trips(question, q, tp, u, index, notes, t0):
+    text, hits = trips.answer(tp, index, lambda s: to_script(s, u.traditional))
+    status = "refused" if not hits else "answered" if "[" in text.replace("（报告开头见[", "") else "partial"
+    a = Answer(question, text, bool(hits), "extractive", status, u.to_dict(),
+               notes=notes, standalone=q, seconds=time.perf_counter() - t0)
+    a.citations = [citation_dict(n, h) for n, h in enumerate(hits, 1)]
     yield a.answer, a
 
 

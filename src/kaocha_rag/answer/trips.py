@@ -1,0 +1,183 @@
+"""Questions about the trips themselves, answered from the catalogue (issue 16, item 1).
+
+“这些考察都去了哪些地方”, “2023年的考察报告有哪些”, “去浙江的那次是谁带队”, “六月份出去考察的有哪几次”:
+the answer is a list of reports with the asked fields (places, units, date, delegation) from
+``index/catalog.py``, every value cited by the passage of its report that states it (the trip
+sentence: “4月22日至27日，县委书记张新带着县党政考察团…”). A field the report does not state is
+said to be missing, never guessed. Questions about what a trip *saw* (“哪些报告谈到了园区建设”)
+are not this kind: they go to ``across.py``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..index.catalog import Report, catalogue, filter_docs
+from ..index.places import show
+from ..ingest.clean import normalize
+from . import across
+from .retrieve import Hit
+
+# what the question asks about the trip (normalised, Simplified)
+FIELDS = {
+    "places": r"去了?(?:哪些|哪几个|哪个|哪里|哪儿|什么)(?:地方|城市|县市|县|市|省|地)?|到了?哪些|都去了|去的(?:是)?哪|"
+              r"考察了?(?:哪些|哪几个)(?:地方|城市|县市|县|市)|(?:什么|哪个)城市|哪些(?:报告|考察)去了|去过?哪",
+    "units": r"(?:去|考察|参观|看)了?(?:的)?(?:是)?(?:哪些|哪几个|什么)(?:单位|学校|企业|园区|院校)",
+    "date": r"什么时候|哪年|哪一年|何时|什么时间|时间|日期|几月|[0-9一二三四五六七八九十]{1,2}月份?",
+    "delegation": r"谁带队|谁带的队|带队的?(?:是|有)?谁|谁率队|领队|带队|哪个班|什么班|谁去的|多少人|几个人|哪些人",
+}
+LABEL = {"places": "考察地点", "units": "考察单位", "date": "时间", "delegation": "带队 / 组成"}
+TRIP = re.compile(r"考察|报告|那次|那趟|这次|这趟|出去|去的|一行|带队|率队|那篇|哪几次|哪次")
+LIST_ALL = re.compile(r"(?:考察报告|考察|报告)(?:都)?有哪(?:些|几[篇次份个])|(?:哪些|哪几[篇次份])(?:考察报告|报告|考察)"
+                      r"|(?:有|是)哪几次|有没有哪次|哪次考察|(?:考察|出去)过?几次|几次(?:考察|出去)")
+NAMED = re.compile(r"([\u4e00-\u9fff]{2,14}?)(?:那次|那趟|那篇|那份|这次|这篇)")
+MONTH = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,2})月份?")
+ZH = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+
+
+@dataclass
+class TripPlan:
+    fields: list[str]
+    reports: list[Report]
+    looked_for: list[str] = field(default_factory=list)  # what selected the reports (浙江, 2023年, 6月)
+
+
+def _month(s: str) -> int | None:
+    if s.isdigit():
+        return int(s)
+    if s == "十":
+        return 10
+    return (10 + ZH.get(s[1], 0)) if s.startswith("十") else ZH.get(s)
+
+
+def plan(question: str, index, u, doc_ids: list[str] | None = None) -> TripPlan | None:
+    """A ``TripPlan`` when ``question`` asks about the trips (where, when, who, which reports);
+    None for anything else, including questions on what the trips saw."""
+    q = normalize(question)
+    fields = [f for f, pat in FIELDS.items() if re.search(pat, q)]
+    listing = bool(LIST_ALL.search(q))
+    if not TRIP.search(q) or not (fields or listing):
+        return None
+    if across.kind_of(question) == "compare":  # "珠三角那次和三河那次分别是谁带队的": a table, across.py
+        return None
+    # words left after the trip, field and selector words: a topic ("谈到了园区建设") is across.py's
+    rest = q
+    for pat in [*FIELDS.values(), LIST_ALL.pattern, TRIP.pattern, r"[0-9]{4}年?", *(re.escape(normalize(e.text))
+                                                                                  for e in u.entities)]:
+        rest = re.sub(pat, "", rest)
+    rest = re.sub(r"外出|分别|到底|总共|一共|一下|请问|具体|大概|领导|同志|多远|出发", "", rest)
+    rest = re.sub(r"[\W_的了是有都和与及那这些次趟篇份个一共跑去到在呢吗啊呀么没哪几谁还也就过]", "", rest)
+    rows = [r for r in catalogue(index) if not r.duplicate_of and (not doc_ids or r.doc_id in doc_ids)]
+    named = _named(q, rows)
+    if named:
+        rest = rest.replace(named[0], "")
+    if len(rest) > 3 and not named:  # "哪些报告提到了低空经济": 提到低空经济 is a topic
+        return None
+    rows, looked = _select(q, [r for r in rows if not named or r in named[1]], u)
+    looked = ([named[0]] if named else []) + looked
+    if rows is None:
+        return None
+    return TripPlan(fields or ["places", "date"], rows, looked)
+
+
+def _named(q: str, rows: list[Report]) -> tuple[str, list[Report]] | None:
+    """("城市管理", [the report whose title holds it]) when the question names a trip by words of
+    its title before 那次/那篇; the longest run of ≥ 4 characters that some title holds wins."""
+    m = NAMED.search(q)
+    if not m:
+        return None
+    phrase = re.sub(r"^(?:去|到|赴|在)", "", m.group(1))
+    for n in range(len(phrase), 3, -1):
+        for i in range(len(phrase) - n + 1):
+            part = phrase[i:i + n]
+            hit = [r for r in rows if part in normalize(r.title)]
+            if hit:
+                return part, hit
+    return None
+
+
+def _select(q: str, rows: list[Report], u) -> tuple[list[Report] | None, list[str]]:
+    looked = []
+    places = [e.text for e in u.entities if getattr(e, "known", True)]
+    if places:
+        keep = set()
+        for p in places:
+            keep.update(filter_docs(rows, p))
+        rows = [r for r in rows if r.doc_id in keep]
+        looked += places
+    for t in u.time:
+        year = re.match(r"(\d{4})", normalize(t.text))
+        if year:
+            rows = [r for r in rows if year.group(1) in normalize(r.date + r.title)]
+            looked.append(f"{year.group(1)}年")
+    m = MONTH.search(q)
+    if m and _month(m.group(1)):
+        mo = _month(m.group(1))
+        rows = [r for r in rows if re.search(rf"(?:^|年|[^0-9]){mo}月", normalize(r.date))]
+        looked.append(f"{mo}月")
+    return rows, looked
+
+
+def _keys(field: str, value: str) -> list[str]:
+    """Strings that find the passage stating ``value`` (the catalogue shows places in their
+    display form, dates with a year taken from the title: the text may say only “4月22日至27日”)."""
+    v = normalize(value)
+    keys = [v]
+    if field == "date":
+        keys += [re.sub(r"^\d{4}年", "", v), re.sub(r"[至到\-—].*$", "", re.sub(r"^\d{4}年", "", v))]
+    if field == "delegation":
+        keys += re.findall(r"[\u4e00-\u9fff]{2,}(?=带队)|[\u4e00-\u9fff]{3,}(?:团|班|组)", v)
+    if field in ("places", "units"):
+        keys += [re.sub(r"(?:省|市|县|区)$", "", v)] if len(v) > 2 else []
+    return [k for k in dict.fromkeys(keys) if len(k) >= 2]
+
+
+def _evidence(index, doc_id: str, field: str, values: list[str]) -> dict | None:
+    """The passage of the report that states most of ``values`` (ties: the earlier one) — the
+    trip sentence names all seven places, a later passage on one of them names one."""
+    best, best_n = None, 0
+    for c in index.manifest.chunks("WHERE doc_id=?", (doc_id,)):
+        text = c["norm"] + normalize(c["title"])
+        n = sum(any(k in text for k in _keys(field, v)) for v in values)
+        if n > best_n:
+            best, best_n = c, n
+    return best
+
+
+def _opening(index, doc_id: str) -> dict | None:
+    rows = index.manifest.chunks("WHERE doc_id=?", (doc_id,))
+    return rows[0] if rows else None
+
+
+def answer(p: TripPlan, index, script) -> tuple[str, list[Hit]]:
+    """(Markdown list, the cited passages in [n] order)."""
+    hits: list[Hit] = []
+    order: dict[str, int] = {}
+
+    def cite(c: dict) -> str:
+        if c["chunk_id"] not in order:
+            hits.append(Hit(len(hits) + 1, 1.0, c))
+            order[c["chunk_id"]] = len(hits)
+        return f"[{order[c['chunk_id']]}]"
+
+    looked = f"（按“{' + '.join(p.looked_for)}”）" if p.looked_for else ""
+    if not p.reports:
+        return script(f"资料中没有找到符合条件的考察报告{looked}。"), []
+    lines = [script(f"共 {len(p.reports)} 份考察报告{looked}：")]
+    for r in p.reports:
+        parts = []
+        for f in p.fields:
+            values = getattr(r, f)
+            values = values if isinstance(values, list) else ([values] if values else [])
+            if not values:
+                c = _opening(index, r.doc_id)
+                parts.append(f"报告没有写明{LABEL[f].split(' ')[0]}（报告开头见{cite(c)}）" if c else
+                             f"报告没有写明{LABEL[f].split(' ')[0]}")
+                continue
+            c = _evidence(index, r.doc_id, f, values)
+            shown = "、".join(show(v) for v in values)
+            # a value no passage states word for word (a place only in an enumeration's short form)
+            # is still shown, marked, so the user knows to check it in the report
+            parts.append(f"{LABEL[f]}：{shown}{cite(c) if c else '（出处未能定位）'}")
+        lines.append(script(f"- 《{show(r.title)}》：" + "；".join(parts) + "。"))
+    return "\n".join(lines), hits

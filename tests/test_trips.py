@@ -1,0 +1,65 @@
+"""Questions about the trips themselves, answered from the catalogue with every value cited
+(answer/trips.py, issue 16 item 1), on the bundled corpus. Questions written for this test."""
+import re
+
+import pytest
+
+from kaocha_rag.answer.ask import ask, understand_question
+from kaocha_rag.answer import trips
+from kaocha_rag.ingest.clean import normalize
+
+ZHEJIANG = "浙江省嘉善县、奉化市、天台县、台州市椒江区、乐清市、东阳市、安吉县"
+
+
+def lines(a):
+    return a.answer.splitlines()
+
+
+def cited(a, n):
+    return normalize(next(c for c in a.citations if c["n"] == n)["text"])
+
+
+@pytest.mark.parametrize("question, status, first, reports", [
+    ("这几次外出考察分别去了哪里", "answered", "共 10 份考察报告：", 10),
+    ("2024年出去考察过几次", "answered", "共 3 份考察报告（按“2024年”）：", 3),
+    ("去河北那次谁带的队", "answered", "共 1 份考察报告（按“河北”）：", 1),
+    ("11月份的考察有哪几次", "answered", "共 2 份考察报告（按“11月”）：", 2),
+    ("去过海南考察的报告有哪些", "refused", "资料中没有找到符合条件的考察报告（按“海南”）。", 0),
+])
+def test_trip_questions_list_the_reports(corpus_index, question, status, first, reports):
+    a = ask(question, index=corpus_index)
+    assert (a.status, lines(a)[0]) == (status, first)
+    assert len([x for x in lines(a) if x.startswith("- 《")]) == reports
+
+
+def test_every_value_is_cited_by_a_passage_that_states_it(corpus_index):
+    a = ask("这几次外出考察分别去了哪里", index=corpus_index)
+    line = next(x for x in lines(a) if "赴外地考察报告" in x)
+    m = re.search(rf"考察地点：{ZHEJIANG}\[(\d+)\]", line)
+    assert m, line
+    assert all(p in cited(a, int(m.group(1))) for p in ("嘉善", "奉化", "安吉"))
+    for x in lines(a)[1:]:  # a report that names no place says so, and shows where it was read
+        assert re.search(r"考察地点：.+\[\d+\]。$|报告没有写明考察地点（报告开头见\[\d+\]）。$", x), x
+
+
+def test_leader_and_date_come_from_the_trip_sentence(corpus_index):
+    a = ask("鲁苏六县市区那趟是什么时候去的，谁带队", index=corpus_index)
+    [line] = [x for x in lines(a) if x.startswith("- 《")]
+    assert line.startswith("- 《2023年赴鲁苏六县市区城市建设考察报告》：时间：2023年4月22日至27日[1]；带队 / 组成：")
+    assert "张新" in line and "4月22日至27日" in cited(a, 1) and "张新" in cited(a, 1)
+
+
+def test_a_field_the_report_does_not_state_is_a_partial_answer(corpus_index):
+    a = ask("去浙江那次考察的带队领导是谁", index=corpus_index)
+    assert a.status == "partial" and a.grounded
+    assert lines(a)[1] == "- 《赴外地考察报告》：报告没有写明带队（报告开头见[1]）。"
+    assert "嘉善" in cited(a, 1)
+
+
+@pytest.mark.parametrize("question", [
+    "哪些报告讲了招商引资的做法",  # what the trips saw: across.py
+    "周口港的吞吐能力是多少",
+    "洛阳和开封文旅有什么不同",
+])
+def test_questions_on_what_the_trips_saw_are_not_trip_questions(corpus_index, question):
+    assert trips.plan(question, corpus_index, understand_question(question, corpus_index)) is None
