@@ -58,6 +58,8 @@ def plan(question: str, index, u, doc_ids: list[str] | None = None) -> TripPlan 
     listing = bool(LIST_ALL.search(q))
     if not TRIP.search(q) or not (fields or listing):
         return None
+    if re.search(r"有关|相关|提到|提及|谈到|涉及|讲到|写到|说到|关于", q):  # what the reports say, not where they went
+        return None
     if across.kind_of(question) == "compare":  # "珠三角那次和三河那次分别是谁带队的": a table, across.py
         return None
     # words left after the trip, field and selector words: a topic ("谈到了园区建设") is across.py's
