@@ -12,6 +12,8 @@ from typing import TypedDict
 
 from ..ingest.clean import normalize
 
+# one marker as ``renumber`` writes them ("[3]"; "[1, 2]" becomes "[1][2]"): what exported drafts hold
+MARK = re.compile(r"\[(\d{1,3})\]")
 CITE = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")
 _SENT = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』]?)?(?:\s*(?:\[\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\])+)?")
 # a figure written with digits or Chinese numerals and a unit ("五千万吨", "二十一年")

@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..answer.citations import MARK
 from .outline import Outline
 
-_FOOT = re.compile(r"\[(\d+)\]")
 # “（一）标题。正文……”: the run-in level-2 heading ends at the first 。！？ (or the line if none)
 _LEVEL2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)](?:[^。！？\n]{0,40}[。！？]|[^。！？\n]{0,40}$)")
 
@@ -44,7 +44,7 @@ def to_markdown(o: Outline) -> str:
     for s in o.sections:
         lines += [f"## {s['heading']}", ""]
         for p in s["points"]:
-            text = _FOOT.sub(lambda m: f"[^{m.group(1)}]", p["text"])
+            text = MARK.sub(lambda m: f"[^{m.group(1)}]", p["text"])
             if is_table(p["text"]):  # a comparison table from the chat: its cells carry the markers
                 lines += [text.strip(), ""]
                 continue
@@ -162,7 +162,7 @@ def _body(p, text: str, font: str = BODY_FONT, known: set[int] | frozenset = fro
     keep their brackets (so Find “[3]” works), and can be removed in one pass before 印发.
     A marker that names no listed passage stays inline text so the writer sees it is unresolved."""
     pos = 0
-    for m in _FOOT.finditer(text):
+    for m in MARK.finditer(text):
         if int(m.group(1)) not in known:
             continue
         if m.start() > pos:
@@ -228,7 +228,7 @@ def _numbering(o: Outline) -> tuple[list[dict], dict[int, int]]:
     order: dict[int, int] = {}
     for s in o.sections:
         for p in s["points"]:
-            for n in [int(x) for x in _FOOT.findall(p["text"])] + list(p.get("citations") or []):
+            for n in [int(x) for x in MARK.findall(p["text"])] + list(p.get("citations") or []):
                 if n in by_n and n not in order:
                     order[n] = len(order) + 1
     return [{**by_n[old], "n": new} for old, new in order.items()], order
@@ -238,7 +238,7 @@ def _point_text(p: dict, order: dict[int, int]) -> str:
     text = p["text"]
     missing = [] if is_table(text) else [n for n in p.get("citations") or [] if f"[{n}]" not in text]
     text += "".join(f"[{n}]" for n in missing)
-    return _FOOT.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else m.group(0), text)
+    return MARK.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else m.group(0), text)
 
 
 TABLE_PT = 12  # 小四: a three-column table at 三号 would put four characters on a line of a cell
@@ -276,14 +276,14 @@ def with_answer(base: Outline | None, answer: dict, section: str) -> Outline:
     text, cites = answer.get("answer") or "", answer.get("citations") or []
     rows = [line for line in text.splitlines() if _ROW.match(line)]
     if is_table("\n".join(rows)):
-        new = [{"text": "\n".join(rows), "citations": sorted({int(n) for n in _FOOT.findall("\n".join(rows))})}]
+        new = [{"text": "\n".join(rows), "citations": sorted({int(n) for n in MARK.findall("\n".join(rows))})}]
     else:
-        new = [{"text": re.sub(r"^[-*]\s*", "", line), "citations": [int(n) for n in _FOOT.findall(line)]}
-               for line in text.splitlines() if _FOOT.search(line)]
+        new = [{"text": re.sub(r"^[-*]\s*", "", line), "citations": [int(n) for n in MARK.findall(line)]}
+               for line in text.splitlines() if MARK.search(line)]
     if base is None or not base.sections:
         return Outline(answer.get("query") or "考察报告", [{"heading": section, "points": new}], list(cites))
     shift = max([c["n"] for c in base.citations] or [0])
-    new = [{"text": _FOOT.sub(lambda m: f"[{int(m.group(1)) + shift}]", p["text"]),
+    new = [{"text": MARK.sub(lambda m: f"[{int(m.group(1)) + shift}]", p["text"]),
             "citations": [n + shift for n in p["citations"]]} for p in new]
     old = next((s["points"] for s in base.sections if bare_heading(s["heading"]) == bare_heading(section)), [])
     part = Outline(base.title, [{"heading": section, "points": old + new}],
