@@ -141,8 +141,8 @@ def main() -> None:
     by_source = {file_name(art, a.names): art for art in arts}
     st = ix.stats()
     print(f"drcd articles={len(arts)} files={st['files']} chunks={st['chunks']} queries={len(qs)} names={a.names} "
-          f"embedder={ix.embedder.name} ingest {build_s:.0f} s ({sum(r.status != 'unchanged' for r in reps)} files "
-          f"embedded) errors={len(errors)}", flush=True)
+          f"embedder={ix.embedder.name} ingest {build_s:.0f} s (re-chunked {sum(r.status != 'unchanged' for r in reps)} "
+          f"files, embedding only new passages) errors={len(errors)}", flush=True)
     print("\n| method | R@1 | R@5 | MRR@10 | p50 ms |")
     print("|---|---|---|---|---|")
     for t2s in (False, True):
