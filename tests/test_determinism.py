@@ -81,8 +81,11 @@ def test_same_ranked_lists_in_three_processes(corpus_index, hnsw_index, tmp_path
         for n, run in enumerate(runs):
             diff = [q for q, a, b in zip(QUERIES, here[name], run[name]) if a != b]
             assert not diff, f"{name}: process {n + 1} differs for {diff}"
-    # every query found something, and on 278 passages HNSW + exact rerank ranks first what exact search does
-    assert all(here["exact"]) and [r[0] for r in here["exact"]] == [r[0] for r in here["hnsw"]]
+    # every query found something, and on 278 passages HNSW + exact rerank ranks first what exact search does,
+    # with the same score to 5 decimals: the two paths multiply a subset and the whole matrix, and
+    # float32 BLAS may round the 7th digit differently (0.621891 vs 0.62189), never within one path
+    assert all(here["exact"]) and [r[0][0] for r in here["exact"]] == [r[0][0] for r in here["hnsw"]]
+    assert max(abs(a[0][1] - b[0][1]) for a, b in zip(here["exact"], here["hnsw"])) < 1e-5
 
 
 def test_index_built_twice_answers_identically(corpus_index, hnsw_index, settings_factory):
