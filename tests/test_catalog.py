@@ -55,6 +55,13 @@ def test_catalogue_pins_the_bundled_corpus(cat, corpus_index):
     assert by_id[D0 + "1"].title == "第一篇：赴省内先进地区学习考察的报告" and by_id[D0 + "1"].source == "000_d688bad86ca44f67.txt"
     assert by_id["001_4eae6fcf7c2bc2f8-1"].sections == ["一、深学:学到什么", "二、细悟:悟到什么", "三、笃行:该怎么干"]
     assert by_id["002_a122407d536cf881-1"].sections[0] == "一、思想有多远,发展就能走多远"  # shown in Simplified
+    # five reports write where they went as X/ⅹⅹ/*: the trip sentence's words, as shown (ⅹ as x)
+    assert {d: r.hidden for d, r in by_id.items() if r.hidden} == {
+        D0 + "2": "赴xx市六县(市、区)就项目建设、园区建设、招商引资以及新农村建设进…",
+        D0 + "7": "赴X考察学习城市管理工作",
+        "001_4eae6fcf7c2bc2f8-1": "赴*、*、*实地考察学习",
+        "003_b7bc17034cca5bf0-1": "赴XX省xx县、xx县、xx市、xx市、xx市xx区、XX省xx县等六个县(市、区)考察学习",
+        "004_a43456356f896553-1": "赴*、*、*等三市学习考察"}
 
 
 # -- against the hand-made table -----------------------------------------------------------------
@@ -204,6 +211,8 @@ def test_year_in_the_title_completes_the_trip_date_but_not_an_event_date():
 def test_anonymised_names_stay_empty_and_traditional_is_simplified():
     r = _rep("X年X月X日至X月X日，由X带领相关负责同志，赴X考察学习。XX市注重精细化管理。", title="赴XX学习考察的报告")
     assert (r.places, r.units, r.date, r.delegation) == ([], [], "", "")
+    assert r.hidden == "赴X考察学习"  # the trip sentence's, not the title's “赴XX”: that it was hidden is recorded
+    assert _rep("2023年3月12日，考察团赴杭州、宁波考察学习。", title="赴杭州宁波考察报告").hidden == ""
     r = _rep("最近，根據縣委辦公室安排，赴浙江省嘉善縣、臺州市椒江區兩地考察。", title="赴外地考察報告")
     assert r.places == ["浙江省嘉善县", "台州市椒江区"] and r.date == ""
 

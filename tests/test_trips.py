@@ -39,7 +39,27 @@ def test_every_value_is_cited_by_a_passage_that_states_it(corpus_index):
     assert m, line
     assert all(p in cited(a, int(m.group(1))) for p in ("嘉善", "奉化", "安吉"))
     for x in lines(a)[1:]:  # a report that names no place says so, and shows where it was read
-        assert re.search(r"考察地点：.+\[\d+\]。$|报告没有写明考察地点（报告开头见\[\d+\]）。$", x), x
+        assert re.search(r"考察地点：.+\[\d+\](；报告开头把考察地写作“[^”]+”\[\d+\]，没有写明全部地名)?。$"
+                         r"|报告没有写明考察地点（报告开头见\[\d+\]）。$", x), x
+
+
+def test_reports_that_hide_their_places_are_listed_with_the_words_that_hide_them(corpus_index):
+    a = ask("哪几篇报告把考察地名隐去了，用XX或者星号代替？", index=corpus_index)
+    assert lines(a) == [
+        "共检索 10 份报告，其中 5 份把考察地名隐去了（写作X、xx或*）：",
+        "- 《第二篇:赴先进地区学习考察报告》：考察地写作：“赴xx市六县(市、区)就项目建设、园区建设、招商引资以及新农村建设进…”[1]；"
+        "文中也没有写明具体地方。",
+        "- 《第五篇:赴先进地区学习城市管理工作的考察报告》：考察地写作：“赴X考察学习城市管理工作”[2]；文中写明的地方：武侯区[3]。",
+        "- 《市党政考察团赴三市考察学习情况报告》：考察地写作：“赴*、*、*实地考察学习”[4]；文中写明的地方：洛阳、开封、周口[5]。",
+        "- 《2023年赴鲁苏六县市区城市建设考察报告》：考察地写作：“赴XX省xx县、xx县、xx市、xx市、xx市xx区、XX省xx县等六个县(市、区)"
+        "考察学习”[6]；文中写明的地方：山东、江苏、溧阳、沭阳[7]。",
+        "- 《市党政代表团外出考察工作总结》：考察地写作：“赴*、*、*等三市学习考察”[8]；文中也没有写明具体地方。"]
+    assert "赴xx市六县" in cited(a, 1) and "赴x考察学习城市管理工作" in cited(a, 2) and "武侯区" in cited(a, 3)
+    assert "先后赴*、*、*实地考察学习" in cited(a, 4) and "赴*、*、*等三市学习考察" in cited(a, 8)
+    # a place question on such a report says its list may not be all
+    a = ask("城市管理那篇考察到底去的是哪个城市？", index=corpus_index)
+    assert lines(a)[1] == ("- 《第五篇:赴先进地区学习城市管理工作的考察报告》：考察地点：武侯区[1]；"
+                           "报告开头把考察地写作“赴X考察学习城市管理工作”[2]，没有写明全部地名。")
 
 
 def test_leader_and_date_come_from_the_trip_sentence(corpus_index):

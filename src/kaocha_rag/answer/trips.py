@@ -26,7 +26,10 @@ FIELDS = {
     "date": r"什么时候|哪年|哪一年|何时|什么时间|时间|日期|几月|[0-9一二三四五六七八九十]{1,2}月份?",
     "delegation": r"谁带队|谁带的队|带队的?(?:是|有)?谁|谁率队|领队|带队|哪个班|什么班|谁去的|多少人|几个人|哪些人",
 }
-LABEL = {"places": "考察地点", "units": "考察单位", "date": "时间", "delegation": "带队 / 组成"}
+LABEL = {"places": "考察地点", "units": "考察单位", "date": "时间", "delegation": "带队 / 组成", "hidden": "考察地写作"}
+# “哪几篇报告把考察地名隐去了，用XX或者星号代替”: the reports whose trip sentence writes the places
+# as X/xx/* (catalogue ``hidden``: 5 of the 10 bundled reports), each with what it does name
+HIDDEN = re.compile(r"隐去|隐掉|隐藏|隐匿|匿名|代替|代称|替代|打码|化名|星号|用(?:x+|\*+)|没(?:有)?写(?:明)?(?:具体)?的?(?:地名|城市名)")
 TRIP = re.compile(r"考察|报告|那次|那趟|这次|这趟|出去|去的|一行|带队|率队|那篇|哪几次|哪次")
 LIST_ALL = re.compile(r"(?:考察报告|考察|报告)(?:都)?有哪(?:些|几[篇次份个])|(?:哪些|哪几[篇次份])(?:考察报告|报告|考察)"
                       r"|(?:有|是)哪几次|有没有哪次|哪次考察|(?:考察|出去)过?几次|几次(?:考察|出去)")
@@ -40,6 +43,7 @@ class TripPlan:
     fields: list[str]
     reports: list[Report]
     looked_for: list[str] = field(default_factory=list)  # what selected the reports (浙江, 2023年, 6月)
+    searched: int = 0  # how many reports were looked at, when only those with a hidden place are listed
 
 
 def _month(s: str) -> int | None:
@@ -58,6 +62,9 @@ def plan(question: str, index, u, doc_ids: list[str] | None = None) -> TripPlan 
     listing = bool(LIST_ALL.search(q))
     if not TRIP.search(q) or not (fields or listing):
         return None
+    if HIDDEN.search(q) and re.search(r"地名|地方|城市|地点|考察地|去的?哪", q):
+        rows = [r for r in catalogue(index) if not r.duplicate_of and (not doc_ids or r.doc_id in doc_ids)]
+        return TripPlan(["hidden", "places"], [r for r in rows if r.hidden], ["隐去的考察地名"], len(rows))
     if re.search(r"有关|相关|提到|提及|谈到|涉及|讲到|写到|说到|关于", q):  # what the reports say, not where they went
         return None
     if across.kind_of(question) == "compare":  # "珠三角那次和三河那次分别是谁带队的": a table, across.py
@@ -140,10 +147,16 @@ def _evidence(index, doc_id: str, field: str, values: list[str]) -> dict | None:
     best, best_n = None, 0
     for c in index.manifest.chunks("WHERE doc_id=?", (doc_id,)):
         text = c["norm"] + normalize(c["title"])
+        if field == "hidden":  # “赴X考察学习…” is found by its words: the X may be ⅹ, X or x in the text
+            text, values = _han(show(c["text"])), [_han(v)[:10] for v in values]
         n = sum(any(k in text for k in _keys(field, v)) for v in values)
         if n > best_n:
             best, best_n = c, n
     return best
+
+
+def _han(s: str) -> str:
+    return re.sub(r"[^\u4e00-\u9fff]", "", s)
 
 
 def _opening(index, doc_id: str) -> dict | None:
@@ -165,21 +178,30 @@ def answer(p: TripPlan, index, script) -> tuple[str, list[Hit]]:
     looked = f"（按“{' + '.join(p.looked_for)}”）" if p.looked_for else ""
     if not p.reports:
         return script(f"资料中没有找到符合条件的考察报告{looked}。"), []
-    lines = [script(f"共 {len(p.reports)} 份考察报告{looked}：")]
+    lines = [script(f"共检索 {p.searched} 份报告，其中 {len(p.reports)} 份把考察地名隐去了（写作X、xx或*）：" if p.searched
+                    else f"共 {len(p.reports)} 份考察报告{looked}：")]
     for r in p.reports:
         parts = []
         for f in p.fields:
             values = getattr(r, f)
             values = values if isinstance(values, list) else ([values] if values else [])
+            named = f == "places" and "hidden" in p.fields  # where a report that hides them does name places
             if not values:
                 c = _opening(index, r.doc_id)
-                parts.append(f"报告没有写明{LABEL[f].split(' ')[0]}（报告开头见{cite(c)}）" if c else
+                parts.append("文中也没有写明具体地方" if named else
+                             f"报告没有写明{LABEL[f].split(' ')[0]}（报告开头见{cite(c)}）" if c else
                              f"报告没有写明{LABEL[f].split(' ')[0]}")
                 continue
             c = _evidence(index, r.doc_id, f, values)
-            shown = "、".join(show(v) for v in values)
+            shown = "、".join(show(v) for v in values) if f != "hidden" else f"“{values[0]}”"
+            if named:
+                parts.append(f"文中写明的地方：{shown}{cite(c) if c else ''}")
+                continue
             # a value no passage states word for word (a place only in an enumeration's short form)
             # is still shown, marked, so the user knows to check it in the report
             parts.append(f"{LABEL[f]}：{shown}{cite(c) if c else '（出处未能定位）'}")
+            if f == "places" and r.hidden:  # “城市管理那篇到底去的是哪个城市”: the list may not be all
+                h = _evidence(index, r.doc_id, "hidden", [r.hidden])
+                parts.append(f"报告开头把考察地写作“{r.hidden}”{cite(h) if h else ''}，没有写明全部地名")
         lines.append(script(f"- 《{show(r.title)}》：" + "；".join(parts) + "。"))
     return "\n".join(lines), hits

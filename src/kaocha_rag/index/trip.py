@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 # Bump when extraction changes: cached catalogues are then rebuilt.
-EXTRACT_VERSION = "cat1"
+EXTRACT_VERSION = "cat2"  # cat2: ``hidden``
 CONTRACT_KEYS = ("doc_id", "title", "places", "units", "date", "delegation", "source")
 
 
@@ -30,6 +30,9 @@ class Report:
     source: str = ""
     sections: list[str] = field(default_factory=list)
     duplicate_of: str = ""  # set when the index found this report to repeat another one
+    # where the title or the trip sentence writes the places anonymised (“赴XX省xx县、xx县…”,
+    # “赴*、*、*等三市”), as written: not in the contract, answered in chat (“哪几篇把地名隐去了”)
+    hidden: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,7 +130,9 @@ def extract(doc: dict, chunks: list[dict]) -> Report:
     units: list[tuple[str, str]] = []
     stated = 0  # how many places the opening says were visited, when it names them only as "*"
 
-    def visit(t: Text, a: int, b: int, pattern: re.Pattern) -> None:
+    hidden: list[str] = []
+
+    def visit(t: Text, a: int, b: int, pattern: re.Pattern, trip: bool = False) -> None:
         nonlocal stated
         for m in pattern.finditer(t.norm, a, b):
             found, anon, end = enumeration(t, m.end())
@@ -135,10 +140,14 @@ def extract(doc: dict, chunks: list[dict]) -> Report:
             if anon:
                 c = COUNT.match(t.norm, end)
                 stated = max(stated, (num(c.group(1)) or 0) if c else anon)
+                if trip:  # the visit word, the list and the rest of its clause (“赴X考察学习城市管理工作”)
+                    stop = re.compile(r"[，,。；;：:\n]").search(t.norm, end, min(b, end + 30))
+                    cut = stop.start() if stop else min(b, end + 30)
+                    hidden.append(t.show(m.start(), cut) + ("" if stop or cut == b else "…"))
 
     # 1. the title: 赴A、B、C等地…, 赴鲁苏六县市区
     for t in titles:
-        visit(t, 0, len(t.norm), re.compile(r"赴|到"))
+        visit(t, 0, len(t.norm), re.compile(r"赴|到"), trip=True)
         for m in re.finditer(r"赴([\u4e00-\u9fff]{2,4}?)(?=[一二两三四五六七八九十\d]|等地|两省|三省|地区)", t.norm):
             if all(ch in ABBREV for ch in m.group(1)):
                 for ch in m.group(1):
@@ -153,7 +162,7 @@ def extract(doc: dict, chunks: list[dict]) -> Report:
             if TRIP_CUE.search(t.norm, a, b) and (t in opening or told):
                 trip_sents.append((t, a, b))
     for t, a, b in trip_sents:
-        visit(t, a, b, VISIT_OPENING)
+        visit(t, a, b, VISIT_OPENING, trip=True)
     # 3. anywhere: 本次考察的…, 考察了…, 参观的…, 在天台县考察时
     for t in texts:
         for a, b in sentences(t.norm):
@@ -176,6 +185,7 @@ def extract(doc: dict, chunks: list[dict]) -> Report:
     if places and all(p.code.endswith("0000") for p in places):
         places.extend(_body_places(texts, chunks, {p.code[:2] for p in places}))
 
+    rep.hidden = hidden[-1] if hidden else ""  # the trip sentence's, else the title's
     rep.places = _dedup_places(places)
     seen: set[str] = set()
     for key, shown in units:
