@@ -8,6 +8,7 @@ from kaocha_rag.answer.across import kind_of
 from kaocha_rag.answer.across_table import NONE, topic_text
 from kaocha_rag.answer.ask import ask
 from kaocha_rag.answer.citations import cited_numbers
+from kaocha_rag.ingest.clean import normalize
 
 from conftest import llm_settings
 
@@ -77,6 +78,50 @@ def test_either_topic_counts_and_nothing_found_goes_the_ordinary_way(corpus_inde
     assert a.answer.startswith("共检索 10 份报告，其中 1 份有相关内容：") and f"《{T_SCHOOLS}》" in a.answer
     a = ask("哪些报告提到了低空经济？", index=corpus_index)  # no report: the ordinary refusal with leads
     assert (a.status, a.citations) == ("refused", []) and a.answer.startswith("资料中没有找到")
+
+
+def _cited_in(a, line: str) -> list[str]:
+    by_n = {c["n"]: c for c in a.citations}
+    return [normalize(by_n[n]["text"]) for n in cited_numbers(line)]
+
+
+def _line(a, title: str) -> str:
+    return next(x for x in _lines(a.answer) if f"《{title}》" in x)
+
+
+def test_a_report_line_quotes_its_framing_passage_and_each_sentence_once(corpus_index):
+    a = ask("哪些报告谈到了工业园区（开发区）建设？各自怎么说的？", index=corpus_index)
+    # 第三篇's “一、基本情况” on its 工业园区 ranks 19th of its passages: quoted as its first in reading order
+    assert any("工业园区已经成为当地经济发展的主要载体和推动力量" in t for t in _cited_in(a, _line(a, T_PARKS)))
+    # 安吉's sentence stands in two overlapping passages, cut at two points: quoted once
+    assert _line(a, T_ZJ).count("安吉县在园区开发中") == 1
+    a = ask("这些考察报告里哪些涉及学校或者教育？", index=corpus_index)
+    assert any("三河市第一中学、三河市职教中心、承德旅游职业学院、承德一中" in t for t in _cited_in(a, _line(a, T_SCHOOLS)))
+    assert _line(a, T_ZJ).count("依托县委党校") == 1
+
+
+def test_a_compound_counts_through_its_head_noun_and_a_verb_counts_half(corpus_index):
+    a = ask("哪些地方在搞城市公园、绿化？有什么具体做法或数字？", index=corpus_index)
+    zhoukou = next(x for x in _lines(a.answer) if x.startswith("- 周口（"))  # 伏羲文化公园: 公园, not 城市公园
+    assert "伏羲文化公园" in zhoukou and all("周口" in t for t in _cited_in(a, zhoukou))
+    # “民生保障”: 保障 (a verb to jieba) counts half, so “项目全生命周期服务保障” is no 民生 line any more
+    a = ask("考察中看到的民生保障做法，各地都有哪些？", index=corpus_index)
+    assert a.answer.startswith("共检索 10 份报告，其中 5 份有相关内容") and "项目全生命周期服务保障" not in a.answer
+    assert all("民生" in t for x in _lines(a.answer) for t in _cited_in(a, x))
+    assert any("民心工程" in t for t in _cited_in(a, _line(a, T_LUSU)))
+    # a report's own words may score low against a question across all reports (0.317 < 0.35)
+    a = ask("各份报告在找差距时，哪些把问题归到思想观念上？", index=corpus_index)
+    assert any("最大的问题仍然是思想观念落后" in t for t in _cited_in(a, _line(a, T_SUMMARY)))
+
+
+def test_a_side_whose_passages_lack_the_asked_words_is_compared_on_the_words_inside_them(corpus_index):
+    a = ask("奉化和天台在服务企业方面各出了什么招？", index=corpus_index)
+    assert "奉化的资料没有直接写“服务企业”，所列是讲“服务、企业”的内容" in a.answer.splitlines()[0]
+    rows = _table(a.answer)
+    assert [r[0] for r in rows[1:]] == ["奉化", "天台"]
+    assert "企业转贷专项应急资金" in rows[1][-1] and "企业工作指导员" in "".join(rows[2])
+    by_n = {c["n"]: c for c in a.citations}
+    assert all(place in normalize(by_n[n]["text"]) for place, *cells in rows[1:] for c in cells for n in cited_numbers(c))
 
 
 def _table(answer: str) -> list[list[str]]:

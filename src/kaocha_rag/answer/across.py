@@ -7,11 +7,13 @@ a writer asking “哪些地方在搞老旧小区改造” needs every report ch
   区别/各有什么…) and two sides can be told apart; ``enumerate`` when it asks across the
   reports (哪些地方/哪些报告/各地/各份报告…). Anything else goes the ordinary way.
 - **evidence per report** (``per_report``): one hybrid search over every passage, grouped by
-  report — the best passages of *each* report, checked with the same constraint and topic
-  checks as an ordinary answer (support.decide) — so a report whose best passage ranks 40th
-  overall still counts. Reports the index marks as copies of another are not searched twice.
+  report — the best passages of *each* report, checked for the places, years and topic words
+  asked (across_topic.on_topic) — so a report whose best passage ranks 40th overall still
+  counts. Reports the index marks as copies of another are not searched twice.
 - **enumerate**: one line per report (or per place for 哪些地方/各地), each cited, under
-  “共检索 N 份报告，M 份有相关内容”, and the reports with nothing named at the end.
+  “共检索 N 份报告，M 份有相关内容”, and the reports with nothing named at the end. A line quotes
+  up to three distinct on-topic passages: the two best, and the report's first on-topic one in
+  reading order (where a report frames the topic: 第三篇's “一、基本情况” on its 工业园区).
 - **compare** (across_table.py): each side's evidence found separately (a place in the
   passage or its headings, a report through the catalogue), then a Markdown table.
 
@@ -26,11 +28,11 @@ from dataclasses import dataclass, field
 from ..index.catalog import Report, catalogue
 from ..index.index import Index
 from ..ingest.clean import normalize
-from .lexicon import corpus_view, load_lexicon
+from .lexicon import corpus_view
 from .retrieve import Hit, search
-from .support import Check, decide, term_weight
+from .support import Check
 from .understand import Understood
-from .extract import choose
+from .across_topic import near_only, on_topic, quote
 from .across_table import (ASPECTS, NONE, TRIP, Side, _understand, cells_of, check_cells, claims_text, side_sentences,
                            sides_of, table_text, topic_text, trip_cells)
 
@@ -119,21 +121,32 @@ def plan(question: str, index: Index, doc_ids: list[str] | None = None) -> Plan 
 
 
 # -- evidence per report ------------------------------------------------------------------------
-PER_REPORT = 8  # passages of one report checked against the question (a report has 10–60)
+# Passages of one report checked against the question (a report has 10–60): 24 reach 第三篇's
+# “一、基本情况” passage on 工业园区, 19th of its 36 by score — its first on-topic one in reading order.
+PER_REPORT = 24
+# The relevance bar for one report's passage, as a share of settings.min_score (0.35, the bar for
+# a question's best passage): the topic words are checked too, and a report's own words can score
+# low against a question across all reports — 代表团's “最大的问题仍然是思想观念落后” 0.317, 鲁苏's
+# “差在开展理念、观念和方式上” 0.242 for “哪些把问题归到思想观念上”. 0.6 × 0.35 = 0.21.
+LIST_BAR = 0.6
 
 
 def ranked_by_report(query: str, index: Index, scopes: list[Scope]) -> dict[str, list[Hit]]:
     """Every passage of the given reports scored once against the query, grouped by report, best
     first. One search over all passages: scores stay comparable across reports (a search per
     report would rescale BM25 to each report's best passage and lift a report's weak best).
-    A passage both copies of a report hold counts once."""
+    A passage both copies of a report hold counts once: the same headings and the same first 20
+    characters (篇二's copy of “（一）规划建设标准高。三个城市…” differs from 第三篇's further on)."""
     total = len(index.keyword()[1])
     owner = {d: sc.report.doc_id for sc in scopes for d in sc.doc_ids}
     hits = search(query, max(total, 1), index=index, doc_ids=list(owner), candidates=max(total, 1), dedup=False)
     out: dict[str, list[Hit]] = {sc.report.doc_id: [] for sc in scopes}
+    seen: set[tuple] = set()
     for h in hits:
         group = out.get(owner.get(h.chunk["doc_id"], ""))
-        if group is not None and len(group) < PER_REPORT and all(h.chunk["norm"] != g.chunk["norm"] for g in group):
+        key = (owner.get(h.chunk["doc_id"]), tuple(h.chunk["section"]), re.sub(r"\W", "", h.chunk["norm"])[:20])
+        if group is not None and len(group) < PER_REPORT and key not in seen:
+            seen.add(key)
             group.append(h)
     return out
 
@@ -148,8 +161,9 @@ class Found:
 
 def per_report(p: Plan, index: Index, scopes: list[Scope], limit: int = 3) -> list[Found]:
     """For each report: the passages above the relevance bar that meet every constraint and the
-    topic (support.decide on that report's own best passages) and the sentences to quote —
-    for each alternative the question allows (“A或B”), merged."""
+    topic (across_topic.on_topic on that report's own best passages) and the sentences to quote
+    — the two best passages and the first in reading order — for each alternative the question
+    allows (“A或B”), merged."""
     view = corpus_view(index)
     grouped = [ranked_by_report(u.search_text(), index, scopes) for u in p.alts]
     out = []
@@ -157,69 +171,19 @@ def per_report(p: Plan, index: Index, scopes: list[Scope], limit: int = 3) -> li
         checks: list[Check] = []
         picked: list[tuple[int, str]] = []
         for u, g in zip(p.alts, grouped):
-            d = decide(u, g[sc.report.doc_id], view, index.settings.min_score)
-            if d.status != "answered":
-                continue
-            for hi, s in _quote(u, d.checks[:4], view, limit):
+            met = on_topic(u, g[sc.report.doc_id], view, index.settings.min_score * LIST_BAR)
+            first = min(met, key=lambda c: c.hit.chunk.get("ord", 0), default=None)
+            order = list({id(c): c for c in [*met[:2], *([first] if first else []), *met[2:4]]}.values())
+            for hi, s in quote(u, order, view, limit, [x for _, x in picked]):
                 ids = [c.hit.chunk["chunk_id"] for c in checks]
-                cid = d.checks[hi].hit.chunk["chunk_id"]
+                cid = order[hi].hit.chunk["chunk_id"]
                 if cid not in ids:
-                    checks.append(d.checks[hi])
+                    checks.append(order[hi])
                     ids.append(cid)
-                if all(s != x for _, x in picked):
-                    picked.append((ids.index(cid), s))
+                picked.append((ids.index(cid), s))
         if picked:
             picked = picked[:limit + len(p.alts) - 1]
-            out.append(Found(sc.report, checks, picked, _near_only(p.alts, [checks[hi] for hi, _ in picked], index)))
-    return out
-
-
-def _quote(u: Understood, checks: list[Check], view, limit: int) -> list[tuple[int, str]]:
-    """The sentence (two when the first is a short run-in heading) to quote from each of a
-    report's best passages, up to ``limit`` passages. A quoted sentence must hold the place
-    asked about and one of the question's rarer topic words — or stand under a heading that does:
-    “哪些报告提到了世界500强企业” must not list a report for “参观了外资、民营企业”, whose
-    passage scores on 企业 alone, and the report's opening places a passage on 深圳, not a
-    sentence on 滨海新区."""
-    musts = []
-    if u.entities:
-        musts.append(tuple(v for e in u.entities for v in e.variants))
-    weights = {t.text: term_weight(t, view) for t in u.topic if t.known}
-    if weights:  # the rarer topic words (idf ≥ half the rarest's): 500 and 世界, not 企业
-        top = max(weights.values())
-        musts.append(tuple(v for t in u.topic if weights.get(t.text, 0) >= top / 2 for v in t.variants))
-    out: list[tuple[int, str]] = []
-    for hi, c in enumerate(checks):
-        head = normalize(" ".join(c.hit.chunk["section"]))
-        need = [m for m in musts if not any(v in head for v in m)]
-        got = [(h, s) for h, s in choose(u, [c], view, 1, need) if all(_holds(s, m) for m in need)]
-        if got:
-            out += [(hi, s) for _, s in got[:2]]
-        if len({h for h, _ in out}) >= limit:
-            break
-    return out
-
-
-def _holds(sentence: str, variants: tuple[str, ...]) -> bool:
-    """A word in a sentence; a number only as a whole number (500 is not inside 2500多公里)."""
-    n = normalize(sentence)
-    return any(re.search(rf"(?<![\d.]){re.escape(v)}(?![\d.])", n) if v.isdigit() else v in n for v in variants)
-
-
-def _near_only(alts: list[Understood], used: list[Check], index: Index) -> list[tuple[str, str]]:
-    """(asked, corpus word) where a report's quoted passages hold only a word the lexicon marks
-    as near (招商引资 ≈ 招才引智): its line says so, as an ordinary answer does."""
-    lex = load_lexicon(index.settings.lexicon_dir)
-    text = "\n".join(normalize(c.hit.chunk["text"]) for c in used)
-    out = []
-    for u in alts:
-        for t in u.topic:
-            exact = set(lex.variants(t.found or t.text, near=False)) | {t.text}
-            if any(v in text for v in exact):
-                continue
-            near = [v for v in t.variants if v not in exact and v in text]
-            if near and (t.text, near[0]) not in out:
-                out.append((t.text, near[0]))
+            out.append(Found(sc.report, checks, picked, near_only(p.alts, [checks[hi] for hi, _ in picked], index)))
     return out
 
 
@@ -291,7 +255,10 @@ def run(p: Plan, question: str, *, index: Index, settings, model=None, notes: li
         table, hits = table_text(p.sides, rows, tscript)
         src = "；".join(f"{s.label}的资料来自" + "、".join(dict.fromkeys(f"《{h.chunk['title']}》" for h, _ in pairs))
                        for s, (_, pairs) in zip(p.sides, groups) if pairs and s.names)  # a report side is its source
-        text = f"对比如下（共检索 {len(reports)} 份报告" + (f"；{src}" if src else "") + f"）：\n\n{table}"
+        near = "；".join(f"{s.label}的资料没有直接写“{p.topic.label()}”，所列是讲“{s.near}”的内容"
+                        for s in p.sides if s.near)
+        text = f"对比如下（共检索 {len(reports)} 份报告" + (f"；{src}" if src else "") + (f"；{near}" if near else "") \
+            + f"）：\n\n{table}"
     else:
         found = [f for _, f in groups if f]
         text, hits = enumerate_text(p, [f[0] for f in found], reports, tscript)
