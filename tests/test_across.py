@@ -124,6 +124,17 @@ def test_a_side_whose_passages_lack_the_asked_words_is_compared_on_the_words_ins
     assert all(place in normalize(by_n[n]["text"]) for place, *cells in rows[1:] for c in cells for n in cited_numbers(c))
 
 
+def test_every_on_topic_passage_of_a_side_gives_a_sentence_about_that_side(corpus_index):
+    a = ask("天津滨海新区和厦门的园区产业布局有什么不同？", index=corpus_index)
+    rows = _table(a.answer)
+    assert [r[0] for r in rows[1:]] == ["天津滨海新区", "厦门"]
+    assert "七大主导产业" in rows[1][1] and "规划了185平方公里的先进制造业区" in "".join(rows[1])  # its 2nd passage
+    # a sentence first about another place is not this side's, though it names it (“…天台县…“安吉服务””)
+    a = ask("嘉善和安吉的发展路子有什么不一样？", index=corpus_index)
+    rows = _table(a.answer)
+    assert rows[2][0] == "安吉" and "天台" not in "".join(rows[2]) and "中国美丽乡村" in "".join(rows[2])
+
+
 def _table(answer: str) -> list[list[str]]:
     rows = [line for line in answer.splitlines() if line.startswith("|")]
     assert re.fullmatch(r"\|(?:---\|)+", rows[1]), rows[1]

@@ -224,6 +224,12 @@ def side_sentences(side: Side, u: Understood, index: Index, limit: int = 6) -> l
     if len(picked) < 2 and headed and must:
         picked += [(checks.index(headed[i]), s) for i, s in choose(su, headed, view, limit)
                    if (checks.index(headed[i]), s) not in picked]
+    # every on-topic passage of the side gives its best sentence: choose() keeps sentences within
+    # 0.45 of the best one, and 天津滨海新区's “规划了185平方公里的先进制造业区” (its 2nd passage)
+    # scores lower than the 1st passage's sentences on 园区/产业布局, which it does not repeat
+    for hi, c in enumerate(checks):
+        if all(h != hi for h, _ in picked):
+            picked += [(hi, s) for _, s in choose(su, [c], view, 1, must)[:1]]
     places, out, seen = reports_places(index), [], set()
     for hi, s in picked:
         n = normalize(s)
@@ -232,6 +238,9 @@ def side_sentences(side: Side, u: Understood, index: Index, limit: int = 6) -> l
         # adds the sentence after a short run-in point unchecked, which may be about 天台
         if n in seen or _lists_places(s, places) or (side.names and not any(v in n or v in head for v in side.names)):
             continue
+        first = _first_place(n, places)
+        if side.names and first and not any(first in v for v in (*side.names, side.label)):
+            continue  # “在天台县考察时了解到…造就了“安吉服务””: about 天台, though it names 安吉
         seen.add(n)
         out.append((checks[hi].hit, s))
     return out
@@ -252,6 +261,11 @@ def _near_topic(side: Side, u: Understood, hits: list[Hit], index: Index) -> lis
     texts = "\n".join(view.all_text.get(c.hit.chunk["chunk_id"], "") for c in checks[:4])
     side.near = "、".join(dict.fromkeys(r for t in u.topic for r in t.related if r in texts))
     return checks[:4] if side.near else []
+
+
+def _first_place(n: str, places: set[str]) -> str | None:
+    at = [(n.find(p), -len(p), p) for p in places if p in n]
+    return min(at)[2] if at else None
 
 
 def reports_places(index: Index) -> set[str]:
