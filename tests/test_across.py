@@ -124,6 +124,15 @@ def test_a_side_whose_passages_lack_the_asked_words_is_compared_on_the_words_ins
     assert all(place in normalize(by_n[n]["text"]) for place, *cells in rows[1:] for c in cells for n in cited_numbers(c))
 
 
+def test_units_compared_on_their_size_get_the_figures_of_their_own_sections(corpus_index):
+    a = ask("三河一中和承德一中办学规模相比怎么样？", index=corpus_index)  # no passage says 办学规模
+    assert "三河一中的资料没有直接写“办学 + 规模”，所列是其本身章节中的规模数字" in a.answer.splitlines()[0]
+    rows = _table(a.answer)
+    assert [r[0] for r in rows[1:]] == ["三河一中", "承德一中"]  # 三河一中 is “（一）三河第一中学”'s short name
+    assert rows[1][-1] == "目前，学校占地410亩，总建筑面积近12万平方米，现有88个教学班，在校生5900人，教职工410人。[1]"
+    assert rows[2][-1].startswith("学校占地205亩，建筑面积75000平米。[2]")
+
+
 def test_every_on_topic_passage_of_a_side_gives_a_sentence_about_that_side(corpus_index):
     a = ask("天津滨海新区和厦门的园区产业布局有什么不同？", index=corpus_index)
     rows = _table(a.answer)

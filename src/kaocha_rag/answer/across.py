@@ -255,8 +255,8 @@ def run(p: Plan, question: str, *, index: Index, settings, model=None, notes: li
         table, hits = table_text(p.sides, rows, tscript)
         src = "；".join(f"{s.label}的资料来自" + "、".join(dict.fromkeys(f"《{h.chunk['title']}》" for h, _ in pairs))
                        for s, (_, pairs) in zip(p.sides, groups) if pairs and s.names)  # a report side is its source
-        near = "；".join(f"{s.label}的资料没有直接写“{p.topic.label()}”，所列是讲“{s.near}”的内容"
-                        for s in p.sides if s.near)
+        near = "；".join(f"{s.label}的资料没有直接写“{p.topic.label()}”，{s.near}"
+                        for s, (_, pairs) in zip(p.sides, groups) if s.near and pairs)
         text = f"对比如下（共检索 {len(reports)} 份报告" + (f"；{src}" if src else "") + (f"；{near}" if near else "") \
             + f"）：\n\n{table}"
     else:

@@ -26,6 +26,7 @@ from .lexicon import corpus_view, load_lexicon
 from .retrieve import Hit, search
 from .support import decide
 from .understand import Term, Understood, find_entities, understand
+from .across_topic import FIGURES, abbrev_of, near_topic
 
 NONE = "资料未提及"
 ASPECTS = ("思路", "主要做法", "成效数字")
@@ -86,7 +87,8 @@ class Side:
     doc_ids: list[str]  # the reports that may hold its evidence
     names: tuple[str, ...] = ()  # corpus forms of its place; empty: the whole report is the side
     own: str = ""  # what the question asks of this side only (“开封的红色物业”)
-    near: str = ""  # the words its passages hold instead of the asked ones (企业 for 服务企业), if any
+    near: str = ""  # what is shown instead of the asked words, said in the answer (across_topic.near_topic)
+    near_words: tuple = ()  # the words a quoted sentence must then hold (企业 for 服务企业; FIGURES)
 
 
 def _short(place: str) -> str:
@@ -213,12 +215,13 @@ def side_sentences(side: Side, u: Understood, index: Index, limit: int = 6) -> l
         checks = [Check(h) for h in checks_src if h.score >= index.settings.min_score]
     else:
         d = decide(su, hits, view, index.settings.min_score)
-        checks = d.checks[:4] if d.status != "refused" else _near_topic(side, su, hits, index)
+        checks = d.checks[:4] if d.status != "refused" else near_topic(side, su, hits, index)
     if not checks:
         return []
     must = [side.names] if side.names else []
-    if side.near:  # a near passage is quoted where it holds the near word (企业 for 服务企业)
-        must.append(tuple(side.near.split("、")))
+    if side.near_words:  # a near passage is quoted where it holds the near word (企业 for 服务企业);
+        # a section's figures stand under the side's heading, not next to its name (学校占地410亩)
+        must = list(FIGURES) if side.near_words == FIGURES else must + [side.near_words]
     picked = choose(su, checks, view, limit, must)
     headed = [c for c in checks if not must or any(n in normalize(" ".join(c.hit.chunk["section"])) for n in side.names)]
     if len(picked) < 2 and headed and must:
@@ -233,10 +236,10 @@ def side_sentences(side: Side, u: Understood, index: Index, limit: int = 6) -> l
     places, out, seen = reports_places(index), [], set()
     for hi, s in picked:
         n = normalize(s)
-        head = normalize(" ".join(checks[hi].hit.chunk["section"]))
         # every quoted sentence about this side: it (or its heading) names the side — choose()
         # adds the sentence after a short run-in point unchecked, which may be about 天台
-        if n in seen or _lists_places(s, places) or (side.names and not any(v in n or v in head for v in side.names)):
+        if n in seen or _lists_places(s, places) or (side.names and not any(
+                v in n or any(abbrev_of(v, normalize(x)) for x in checks[hi].hit.chunk["section"]) for v in side.names)):
             continue
         first = _first_place(n, places)
         if side.names and first and not any(first in v for v in (*side.names, side.label)):
@@ -244,23 +247,6 @@ def side_sentences(side: Side, u: Understood, index: Index, limit: int = 6) -> l
         seen.add(n)
         out.append((checks[hi].hit, s))
     return out
-
-
-def _near_topic(side: Side, u: Understood, hits: list[Hit], index: Index) -> list:
-    """A side whose passages never use the asked words, compared on the words inside them
-    (support's ``loose`` cover: related words at half): “奉化和天台在服务企业方面各出了什么招”
-    — 服务企业 is in neither's passages; 奉化's “…萬元企業轉貸專項應急資金” holds 企业 (50 %). The
-    words used are kept in ``side.near`` for the answer to say so; nothing when none is held."""
-    from .support import TOPIC_MIN, check_hit, term_weight
-
-    view = corpus_view(index)
-    weights = {t.text: term_weight(t, view) for t in u.topic}
-    checks = [c for c in (check_hit(h, u, view, weights) for h in hits if h.score >= index.settings.min_score)
-              if c.entity_ok and c.loose >= TOPIC_MIN]
-    checks.sort(key=lambda c: (-c.loose, -c.hit.score))
-    texts = "\n".join(view.all_text.get(c.hit.chunk["chunk_id"], "") for c in checks[:4])
-    side.near = "、".join(dict.fromkeys(r for t in u.topic for r in t.related if r in texts))
-    return checks[:4] if side.near else []
 
 
 def _first_place(n: str, places: set[str]) -> str | None:

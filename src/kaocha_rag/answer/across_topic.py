@@ -137,3 +137,41 @@ def near_only(alts: list[Understood], used: list[Check], index) -> list[tuple[st
                 if near and (t.text, near[0]) not in out:
                     out.append((t.text, near[0]))
     return out
+
+
+# Words asking for a unit's overall size or standing: “三河一中和承德一中办学规模相比怎么样” is
+# answered by each school's own section (“（一）三河第一中学”: 占地410亩，总建筑面积近12万平方米)
+OVERVIEW = re.compile(r"规模|实力|体量|大小|概况|基本情况|家底|总量")
+# a size: a figure with an area, a head count or an amount (not “始建于1935年”, not “名牌”)
+FIGURES = (tuple("0123456789"), ("亩", "平方", "平米", "公顷", "人", "万", "亿"))
+
+
+def near_topic(side, u: Understood, hits: list[Hit], index) -> list[Check]:
+    """A comparison side (across_table.Side) whose passages never use the asked words: compared on
+    the words inside them (support's ``loose`` cover, related words at half) — “奉化和天台在服务
+    企业方面各出了什么招”: 奉化's “…萬元企業轉貸專項應急資金” holds 企业 (50 %) — or, asked for its
+    size (OVERVIEW), on the figures of its own section, whose heading names it. ``side.near`` says
+    which, for the answer; nothing when neither holds."""
+    from .lexicon import corpus_view
+
+    view = corpus_view(index)
+    weights = {t.text: term_weight(t, view) for t in u.topic}
+    checks = [c for c in (check_hit(h, u, view, weights) for h in hits if h.score >= index.settings.min_score)
+              if c.entity_ok and c.loose >= TOPIC_MIN]
+    checks.sort(key=lambda c: (-c.loose, -c.hit.score))
+    texts = "\n".join(view.all_text.get(c.hit.chunk["chunk_id"], "") for c in checks[:4])
+    words = tuple(dict.fromkeys(r for t in u.topic for r in t.related if r in texts))
+    if words:
+        side.near, side.near_words = f"所列是讲“{'、'.join(words)}”的内容", words
+        return checks[:4]
+    own = [Check(h) for h in hits if side.names and OVERVIEW.search(u.question)
+           and any(abbrev_of(n, normalize(s)) for n in side.names for s in h.chunk["section"])]
+    if own:
+        side.near, side.near_words = "所列是其本身章节中的规模数字", FIGURES
+    return own[:4]
+
+
+def abbrev_of(name: str, heading: str) -> bool:
+    """A short name is its full name's characters in order, at most two apart: 三河一中 in
+    “（一）三河第一中学”."""
+    return len(name) >= 2 and bool(re.search(".{0,2}".join(map(re.escape, name)), heading))
