@@ -275,11 +275,17 @@ def aspect_of(sentence: str) -> str:
 
 
 def cells_of(pairs: list[tuple[Hit, str]]) -> dict[str, list[tuple[Hit, str]]]:
+    """Up to PER_CELL sentences per aspect, from different passages first: 小榄镇's 成效数字 takes
+    “小榄镇有电子音响企业1080家” (its 2nd passage) before a second figure of its 1st passage."""
     cells: dict[str, list[tuple[Hit, str]]] = {a: [] for a in ASPECTS}
-    for h, s in pairs:
-        a = aspect_of(s)
-        if len(cells[a]) < PER_CELL:
-            cells[a].append((h, s))
+    for fresh in (True, False):
+        for h, s in pairs:
+            cell = cells[aspect_of(s)]
+            if len(cell) < PER_CELL and (h, s) not in cell and \
+                    (not fresh or all(h.chunk["chunk_id"] != g.chunk["chunk_id"] for g, _ in cell)):
+                cell.append((h, s))
+    for a in ASPECTS:  # in the order the side's sentences were chosen
+        cells[a].sort(key=lambda x: pairs.index(x))
     return cells
 
 
