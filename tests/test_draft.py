@@ -5,7 +5,7 @@ import pytest
 from kaocha_rag.draft import outline
 from kaocha_rag.draft.export import from_markdown, to_docx, to_markdown
 from kaocha_rag.ingest.clean import normalize
-from kaocha_rag.ingest.split import containment, shingles
+from kaocha_rag.ingest.clean import containment, shingles
 
 from conftest import llm_settings
 

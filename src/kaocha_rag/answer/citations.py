@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from ..ingest.clean import normalize
+from ..ingest.clean import CLOSE_QUOTE, FULL_STOP, normalize, shingles
 
 # one marker as ``renumber`` writes them ("[3]"; "[1, 2]" becomes "[1][2]"): what exported drafts hold
 MARK = re.compile(r"\[(\d{1,3})\]")
 CITE = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")
-_SENT = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』]?)?(?:\s*(?:\[\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\])+)?")
+_SENT = re.compile(rf"[^{FULL_STOP}\n]+(?:[{FULL_STOP}]+[{CLOSE_QUOTE}]?)?(?:\s*(?:\[\d{{1,3}}(?:\s*[,，、]\s*\d{{1,3}})*\])+)?")
 # a figure written with digits or Chinese numerals and a unit ("五千万吨", "二十一年")
 HAS_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+(?:[多余])?[个家条项万亿元吨人年次倍所座亩米公里]")
 NUMBER = re.compile(r"\d+(?:[.,，]\d+)*(?:\s*[多余])?\s*(?:[万亿千百]+)?\s*(?:%|％|元|美元|人|家|条|项|个|亩|公里|米|平方米|吨|户|所|名|页|年|倍|次|标箱)?")
@@ -43,16 +43,11 @@ class CitationCheck:
     supported: int = 0  # cited sentences that actually say what a cited passage says
 
 
-def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"[^\w]", "", normalize(text))
-    return {t[i:i + 2] for i in range(len(t) - 1)}
-
-
 def overlap(sentence: str, passage: str) -> float:
     """Share of the sentence's character bigrams found in the passage: a sentence that restates
     its source scores ~0.6–1.0; "资料编号：[1]" or an invented claim scores near 0."""
-    s = _bigrams(CITE.sub("", sentence))
-    return len(s & _bigrams(passage)) / len(s) if len(s) >= 4 else 0.0
+    s = shingles(CITE.sub("", sentence), 2)
+    return len(s & shingles(passage, 2)) / len(s) if len(s) >= 4 else 0.0
 
 
 def sentences(text: str) -> list[str]:

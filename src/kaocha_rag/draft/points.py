@@ -7,17 +7,17 @@ import re
 from dataclasses import dataclass
 
 from ..answer.citations import sentences
-from ..ingest.clean import normalize
+from ..ingest.clean import NUM_ZH, ngrams, normalize
 from ..answer.extract import _is_heading
 from ..index.index import Index
 from ..answer.retrieve import Hit
-from .topic import GENERIC_PLACES, NEAR_DUP, ON_PART, ON_TOPIC, QUOTES, RUN_IN_LABEL, VISITED_SECTIONS, ZH_NUM, Topic
+from .topic import GENERIC_PLACES, NEAR_DUP, ON_PART, ON_TOPIC, QUOTES, RUN_IN_LABEL, VISITED_SECTIONS, Topic
 
 
 def theme_of(hit: Hit) -> str:
     """"（一）突出产业强市 转型升级大气魄" → "突出产业强市 转型升级大气魄"."""
     label = hit.chunk["section"][-1] if hit.chunk["section"] else hit.chunk["title"]
-    label = re.sub(rf"^(?:第[{ZH_NUM}]+[篇章]|[{ZH_NUM}]+[、是要]|[（(][{ZH_NUM}\d]+[）)]|\d+[、.．]|——)", "", label)
+    label = re.sub(rf"^(?:第[{NUM_ZH}]+[篇章]|[{NUM_ZH}]+[、是要]|[（(][{NUM_ZH}\d]+[）)]|\d+[、.．]|——)", "", label)
     return label.strip("：:。 ")
 
 
@@ -219,14 +219,10 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
     return sorted(out, key=lambda p: -p.score)
 
 
-def trigrams(s: str) -> set[str]:
-    return {s[i:i + 3] for i in range(max(1, len(s) - 2))}
-
-
 def is_dup(key: str, kept: list[str]) -> bool:
-    g = trigrams(key)
+    g = ngrams(key, 3)
     for k in kept:
-        h = trigrams(k)
+        h = ngrams(k, 3)
         if len(g & h) / max(1, min(len(g), len(h))) >= NEAR_DUP:
             return True
     return False

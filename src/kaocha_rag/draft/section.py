@@ -8,6 +8,7 @@ import re
 from ..errors import LLMError
 from ..llm import chat as llm_mod
 from ..ingest import roles
+from ..ingest.clean import NUM_ZH, ORDINALS
 from ..answer.ask import context_block, pack
 from ..answer.citations import FirstUse, check, cited_numbers, overlap, renumber
 from ..index.index import Index
@@ -15,7 +16,7 @@ from ..answer.prompts import render
 from ..settings import Settings
 from .outline import Cites, Outline, grounded, refusal_notes
 from .points import Point, make_points, pick, to_simplified
-from .topic import SECTION_ROLES, SLOT, STRUCTURE, ZH_NUM, section_hits, understand_topic
+from .topic import SECTION_ROLES, SLOT, STRUCTURE, section_hits, understand_topic
 
 
 def section_name(section: str) -> str:
@@ -54,7 +55,7 @@ def paragraphs(points: list[Point], cites: "Cites", own: bool, max_paras: int = 
                 text = f"在{p.place}，" + text[len(p.place) + 1:]
             body.append(f"{text}[{cites.n(p.hit)}]")
         ns = sorted({cites.by_id[p.hit.chunk["chunk_id"]] for p in g[:4]})
-        out.append({"text": f"（{ZH_NUM[gi]}）{to_simplified(lead).rstrip('。')}。" + "".join(body), "citations": ns})
+        out.append({"text": f"（{ORDINALS[gi]}）{to_simplified(lead).rstrip('。')}。" + "".join(body), "citations": ns})
     return out
 
 
@@ -103,7 +104,7 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
 
 
 def bare_heading(heading: str) -> str:
-    return re.sub(rf"^[{ZH_NUM}]+、", "", heading).strip()
+    return re.sub(rf"^[{NUM_ZH}]+、", "", heading).strip()
 
 
 def merge_section(base: Outline | None, part: Outline) -> Outline:
@@ -123,7 +124,7 @@ def merge_section(base: Outline | None, part: Outline) -> Outline:
         else:
             sections.append((s["heading"], s["points"], base.citations))
     if not replaced:
-        sections.append((f"{ZH_NUM[len(sections) % 10]}、{new['heading']}", new["points"], part.citations))
+        sections.append((f"{ORDINALS[len(sections) % 10]}、{new['heading']}", new["points"], part.citations))
     first = FirstUse()
     out = [{"heading": heading, "points": [{"text": first.text(p["text"], cites),
                                             "citations": first.numbers(p["citations"], cites)} for p in points]}

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 
 from ..ingest import roles
 from ..answer.ask import understand_question
-from ..ingest.clean import normalize
+from ..ingest.clean import NUM_ZH, normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
 from ..answer.support import term_weight
 
 
-ZH_NUM = "一二三四五六七八九十"
 SLOT = "【待补充：{}】"
 STRUCTURE = [
     ("基本情况", r"基本情况|概况|整体印象|主要内容|特点|感受", "本次考察的目的、时间、地点和参加人员"),
@@ -48,8 +47,8 @@ DRAFT_SOFT = frozenset("工作 经验 做法 建议 推进 情况 做好 加强 
                        "典型 先进 探索 实践 思路 对策 措施 举措 路径 打算 启示 问题 成效 报告 起草".split())
 GENERIC_PLACES = frozenset("中国 全国 全省 全市 全县 全区 我国 国家 中华 城市 我市 我县 本市 本县 中央 城区 郊区 矿区 新区 市区 "
                            "长江 黄河".split())
-RUN_IN_LABEL = re.compile(rf"^\s*(?:[{ZH_NUM}]+[是要][：:，,]?|首先[，,]|其次[，,]|再次[，,]|最后[，,]|第[{ZH_NUM}]+[，,、：:]|"
-                          rf"[（(][{ZH_NUM}\d]+[）)]|\d{{1,2}}[、.．](?!\d)|[a-zA-Z][、.．]|——)\s*")
+RUN_IN_LABEL = re.compile(rf"^\s*(?:[{NUM_ZH}]+[是要][：:，,]?|首先[，,]|其次[，,]|再次[，,]|最后[，,]|第[{NUM_ZH}]+[，,、：:]|"
+                          rf"[（(][{NUM_ZH}\d]+[）)]|\d{{1,2}}[、.．](?!\d)|[a-zA-Z][、.．]|——)\s*")
 QUOTES = [("“", "”"), ("‘", "’"), ("（", "）"), ("(", ")"), ("《", "》"), ("「", "」")]
 ON_TOPIC = 0.4  # share of the request (idf-weighted) a sentence must hold, unless its heading holds it;
 # at 0.3 one common word of a short request was enough (改造 is 0.40 of "农贸市场建设与提升改造", 招商引资

@@ -19,12 +19,12 @@ import bm25s
 import numpy as np
 
 from ..ingest.clean import normalize
+from ..settings import TOKENIZERS
 
 # bm25s sets its logger to DEBUG on import, which prints "Building index from IDs" on every rebuild
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _KEEP = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+(?:\.[0-9]+)?")
-TOKENIZERS = ("bigram", "jieba", "both")
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ingest.clean import normalize
+from ..ingest.clean import SENT_STOP, normalize
 from .keyword import jieba_ready
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def rank(code: str) -> int:
 _ANON = re.compile(r"[x*某]+(?:省|市|县|区|镇|乡|村)?")
 CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _SEP = re.compile(r"以及|、|和|及|与")
-_SENT_END = re.compile(r"[。；;！!？?\n]")
+_SENT_END = re.compile(rf"[{SENT_STOP}\n]")
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,10 +11,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .clean import NUM_ZH, Mapped, clean, normalize
+from .clean import CLOSE_QUOTE, NUM_ZH, SENT_STOP, Mapped, clean, containment, normalize, shingles
 from .read import read_file
 from .roles import role_of
-from .split import containment, shingles, split_documents
+from .split import split_documents
 from ..tokens import count_tokens
 
 _N = f"[{NUM_ZH}]"
@@ -29,7 +29,7 @@ FAMILIES: list[tuple[str, re.Pattern]] = [
     ("ganwu", re.compile(r"——[^\n：:]{2,10}[：:]")),
 ]
 HEAD_MAX = 40  # a heading longer than this is a numbered paragraph, labelled by its start
-_SENT = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』〞]?|\n|$)")
+_SENT = re.compile(rf"[^{SENT_STOP}\n]*(?:[{SENT_STOP}]+[{CLOSE_QUOTE}]?|\n|$)")
 
 
 @dataclass

@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "\u3000-\u303f\uff00-\uffef“”‘’〞〝—…·•"
-NUM_ZH = "一二三四五六七八九十百零〇两"
+NUM_ZH = "一二三四五六七八九十百零〇两"  # digits of heading numbers: 第十二篇, 二十、, （一百）
+ORDINALS = "一二三四五六七八九十"  # what we write: ORDINALS[2] = "三" for the third section
+FULL_STOP = "。！？!?"  # ends a sentence
+SENT_STOP = FULL_STOP + "；;"  # ends a clause a reader can quote on its own
+CLOSE_QUOTE = "”’」』〞"  # belongs to the sentence it closes: 他说：“好。”
 
 
 @dataclass
@@ -233,3 +237,20 @@ def normalize(text: str) -> str:
     if len(simp) != len(text):
         simp = "".join(_t2s().convert(c) if len(_t2s().convert(c)) == 1 else c for c in text)
     return "".join(_width(c) for c in simp).lower()
+
+
+def ngrams(text: str, n: int) -> set[str]:
+    """Character n-grams of text as it is; a text shorter than n is its own single gram."""
+    return {text[i : i + n] for i in range(max(1, len(text) - n + 1))}
+
+
+def shingles(text: str, n: int = 5) -> set[str]:
+    """n-grams of the search form without punctuation or spaces: 發展，经济 and 发展经济 share all."""
+    return ngrams(re.sub(r"[^\w]", "", normalize(text)), n)
+
+
+def containment(a: set[str], b: set[str]) -> float:
+    """Share of the smaller set inside the larger: 1.0 when one text repeats the other."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))

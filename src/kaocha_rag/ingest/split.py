@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .clean import NUM_ZH, Mapped, normalize
+from .clean import NUM_ZH, Mapped, containment, shingles
 
 _MARKER = re.compile(rf"(?:第[{NUM_ZH}]{{1,3}}篇|(?<![{NUM_ZH}])篇[{NUM_ZH}]{{1,3}})[：:][ \t]*([^\n]{{2,60}})")
 # An indented line that is nothing but a report title starts a new report.
@@ -65,17 +65,6 @@ def _lead_title(text: str, end: int, hint: str | None, fallback: str) -> tuple[s
     if first_line and not salutation and _TITLE_LINE.fullmatch(first_line) and (not hint or hint in first_line or first_line in hint or len(first_line) <= 40):
         return first_line, min(line_end, end)
     return (hint or fallback), lead
-
-
-def shingles(text: str, n: int = 5) -> set[str]:
-    t = re.sub(r"[^\w]", "", normalize(text))
-    return {t[i : i + n] for i in range(max(1, len(t) - n + 1))}
-
-
-def containment(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
 
 
 def mark_duplicates(docs: list[DocSpan], text: str, threshold: float = 0.8) -> None:
