@@ -39,8 +39,10 @@ def test_every_value_is_cited_by_a_passage_that_states_it(corpus_index):
     assert m, line
     assert all(p in cited(a, int(m.group(1))) for p in ("嘉善", "奉化", "安吉"))
     for x in lines(a)[1:]:  # a report that names no place says so, and shows where it was read
-        assert re.search(r"考察地点：.+\[\d+\](；报告开头把考察地写作“[^”]+”\[\d+\]，没有写明全部地名)?。$"
-                         r"|报告没有写明考察地点（报告开头见\[\d+\]）。$", x), x
+        assert re.search(r"考察地点：.+\[\d+\](；报告开头把考察地写作“[^”]+”\[\d+\]，以上地点取自正文"
+                         r"(；文中写到的城市：.+\[\d+\])?)?。$"
+                         r"|报告没有写明考察地点（(报告开头见|开头写作“[^”]+”)\[\d+\]）。$", x), x
+    assert "- 《市党政代表团外出考察工作总结》：报告没有写明考察地点（开头写作“赴*、*、*等三市学习考察”[14]）。" in lines(a)
 
 
 def test_reports_that_hide_their_places_are_listed_with_the_words_that_hide_them(corpus_index):
@@ -59,7 +61,8 @@ def test_reports_that_hide_their_places_are_listed_with_the_words_that_hide_them
     # a place question on such a report says its list may not be all
     a = ask("城市管理那篇考察到底去的是哪个城市？", index=corpus_index)
     assert lines(a)[1] == ("- 《第五篇:赴先进地区学习城市管理工作的考察报告》：考察地点：武侯区[1]；"
-                           "报告开头把考察地写作“赴X考察学习城市管理工作”[2]，没有写明全部地名。")
+                           "报告开头把考察地写作“赴X考察学习城市管理工作”[2]，以上地点取自正文；文中写到的城市：杭州市[3]。")
+    assert "杭州市利用银行投资" in cited(a, 3)  # the first passage naming it in full (“杭州模式” is earlier)
 
 
 def test_leader_and_date_come_from_the_trip_sentence(corpus_index):

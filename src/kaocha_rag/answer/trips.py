@@ -155,6 +155,20 @@ def _evidence(index, doc_id: str, field: str, values: list[str]) -> dict | None:
     return best
 
 
+def _cities(index, r: Report, cite) -> list[str]:
+    """“文中写到的城市：杭州市[n]” — the cities its experience sections name besides its places,
+    each cited by the first passage that names it in full."""
+    from ..index.trip import cities_named
+
+    chunks = index.manifest.chunks("WHERE doc_id=?", (r.doc_id,))
+    named = [c for c in cities_named(chunks) if not any(c[:-1] in p or p in c for p in r.places)]
+    shown = []
+    for city in named:
+        c = next((c for c in sorted(chunks, key=lambda c: c.get("ord", 0)) if city in c["norm"]), None)
+        shown.append(city + (cite(c) if c else ""))
+    return [f"文中写到的城市：{'、'.join(shown)}"] if shown else []
+
+
 def _han(s: str) -> str:
     return re.sub(r"[^\u4e00-\u9fff]", "", s)
 
@@ -186,6 +200,10 @@ def answer(p: TripPlan, index, script) -> tuple[str, list[Hit]]:
             values = getattr(r, f)
             values = values if isinstance(values, list) else ([values] if values else [])
             named = f == "places" and "hidden" in p.fields  # where a report that hides them does name places
+            if not values and f == "places" and r.hidden and not named:  # “赴*、*、*等三市”: said so
+                h = _evidence(index, r.doc_id, "hidden", [r.hidden])
+                parts.append(f"报告没有写明考察地点（开头写作“{r.hidden}”{cite(h) if h else ''}）")
+                continue
             if not values:
                 c = _opening(index, r.doc_id)
                 parts.append("文中也没有写明具体地方" if named else
@@ -202,6 +220,7 @@ def answer(p: TripPlan, index, script) -> tuple[str, list[Hit]]:
             parts.append(f"{LABEL[f]}：{shown}{cite(c) if c else '（出处未能定位）'}")
             if f == "places" and r.hidden:  # “城市管理那篇到底去的是哪个城市”: the list may not be all
                 h = _evidence(index, r.doc_id, "hidden", [r.hidden])
-                parts.append(f"报告开头把考察地写作“{r.hidden}”{cite(h) if h else ''}，没有写明全部地名")
+                parts.append(f"报告开头把考察地写作“{r.hidden}”{cite(h) if h else ''}，以上地点取自正文")
+                parts += _cities(index, r, cite)
         lines.append(script(f"- 《{show(r.title)}》：" + "；".join(parts) + "。"))
     return "\n".join(lines), hits

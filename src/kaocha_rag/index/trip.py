@@ -235,6 +235,17 @@ def _coreferent_places(texts: list[Text], n: int) -> list[Place]:
     return []
 
 
+def cities_named(chunks: list[dict]) -> list[str]:
+    """The cities (written in full, “杭州市”) that a report's experience sections name, outside its
+    lessons-for-home part: for a report that hides where it went (“赴X考察”), where to look —
+    第五篇 names 武侯区 and 杭州市 (“杭州市利用银行投资为市场智能化建设注入部分资金”)."""
+    chunks = sorted(chunks, key=lambda c: c.get("ord", 0))
+    texts = [Text(c["text"], c.get("norm")) for c in chunks]
+    every = {f"{i:02d}" for i in range(10, 100)}  # any province: the report does not say which
+    found = [p.text for p in _body_places(texts, chunks, every)]
+    return list(dict.fromkeys(x for x in found if len(x) >= 3 and x.endswith("市")))
+
+
 _HOME_SECTION = re.compile(r"启示|打算|建议|下步|下一步|怎么干|笃行|对策|思考|体会|差距|措施")
 
 
