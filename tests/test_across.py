@@ -109,6 +109,10 @@ def test_a_compound_counts_through_its_head_noun_and_a_verb_counts_half(corpus_i
     assert a.answer.startswith("共检索 10 份报告，其中 5 份有相关内容") and "项目全生命周期服务保障" not in a.answer
     assert all("民生" in t for x in _lines(a.answer) for t in _cited_in(a, x))
     assert any("民心工程" in t for t in _cited_in(a, _line(a, T_LUSU)))
+    # “把A做成了B”: B is asked, A counts half — 周口's 智能终端产业集群 holds no 特色产业
+    a = ask("哪几个地方把特色产业做成了产业集群？搞得好的举几个例子", index=corpus_index)
+    zhoukou = next(x for x in _lines(a.answer) if x.startswith("- 周口（"))
+    assert "加快发展智能终端产业集群" in zhoukou
     # a report's own words may score low against a question across all reports (0.317 < 0.35)
     a = ask("各份报告在找差距时，哪些把问题归到思想观念上？", index=corpus_index)
     assert any("最大的问题仍然是思想观念落后" in t for t in _cited_in(a, _line(a, T_SUMMARY)))

@@ -62,6 +62,12 @@ def _understand(text: str, index: Index) -> Understood:
         for t in u.topic:
             if t.known and _verb(t.text):
                 t.weight *= VERB_SHARE
+    # “把特色产业做成了产业集群”: what it became is asked, what it was counts half (a passage on
+    # 产业集群 without 特色产业 then holds 4.29 of 8.49, 51 %)
+    made = re.search(r"把(.+?)(?:做|建|打造|培育|发展|变)成", u.question)
+    for t in u.topic:
+        if made and t.text in made.group(1) and t.text not in u.question[made.end():]:
+            t.weight *= VERB_SHARE
     return u
 
 
