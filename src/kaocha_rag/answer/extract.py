@@ -38,7 +38,7 @@ def _type_bonus(u: Understood, s: str, n: str) -> float:
     if t == "number":
         if not HAS_NUMBER.search(n):
             return -0.5
-        near_metric = any(v in n for m in u.metric for v in m.variants)
+        near_metric = any(_counts(n, v) for t in (u.metric or u.topic) for v in t.variants)
         return 0.3 + (0.3 if near_metric else 0.0)
     if t == "who":
         return 0.35 if PERSON.search(n) else -0.2
@@ -49,6 +49,14 @@ def _type_bonus(u: Understood, s: str, n: str) -> float:
     if t in ("how", "list"):
         return 0.2 if RUN_IN.match(s) or (len(s) >= 20 and re.search(r"[；;]", s)) else 0.0
     return 0.0
+
+
+def _counts(n: str, word: str) -> bool:
+    """A number bound to the asked word: “等33个专业”, “在校生5900人”, “吞吐能力5000万吨” count;
+    “惟一一所…专业人才”, “每一个角落…切合学生实际” do not (a digit at most 3 characters before
+    the word, or at most 8 after it within the clause)."""
+    w = re.escape(word)
+    return bool(re.search(r"\d[\d.,]*\s*[多余]?[万亿千百]?\S{0,3}" + w + "|" + w + r"[^。；;！？]{0,8}?\d", n))
 
 
 TYPE_GAP = {"number": "资料中没有写明这个数字", "when": "资料没有写明时间", "who": "资料没有写明是谁"}
@@ -75,6 +83,8 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
     weights = [(t, term_weight(t, view)) for t in u.topic + u.metric] + \
               [(t, 0.5 * term_weight(t, view)) for t in u.entities + u.names]
     total = sum(w for _, w in weights) or 1.0
+    places = u.entities + u.names
+    heads = [normalize(" ".join([ch.hit.chunk["title"], *ch.hit.chunk["section"]])) for ch in checks]
     scored = []
     for hi, ch in enumerate(checks):
         sents = sentences(ch.hit.chunk["text"])
@@ -82,7 +92,12 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
             n = normalize(s)
             if len(re.sub(r"\W", "", n)) < 6 or _is_heading(s) or not all(any(w in n for w in ws) for ws in must):
                 continue
-            cover = sum(w for t, w in weights if any(v in n for v in t.variants)) / total
+            # a place or unit the passage's heading names counts for each of its sentences:
+            # under “（三）承德旅游职业学院”, “学院设有…33个专业” is about that college
+            # and a word of what is asked that only the title or heading holds, half: “6月7日至6月10日,
+            # …代表团赴…学习考察” under “市党政代表团外出考察工作总结” is the date of that 外出考察
+            cover = sum(w * (1.0 if any(v in n for v in t.variants) or t in places else 0.5) for t, w in weights
+                        if any(v in n or v in heads[hi] for v in t.variants)) / total
             score = cover + _type_bonus(u, s, n) + 0.3 * ch.hit.score - 0.03 * hi
             scored.append((score, hi, si, s, sents))
     if not scored:
@@ -97,12 +112,17 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
             if points:
                 return points
     limit = limit or LIMIT.get(u.qtype, 3)
+    # a figure asked for: once the best sentence gives it bound to what is
+    # asked, a sentence that gives less (no number, or one not bound: “惟一一所”) only dilutes
+    floor = _type_bonus(u, scored[0][3], normalize(scored[0][3])) if u.qtype == "number" else -1.0
     per_hit_max = 3 if u.qtype in ("how", "list") else 2
     chosen: list[tuple[int, int, str]] = []
     for score, hi, si, s, sents in scored:
         if len(chosen) >= limit or score < best - 0.45:
             break
         if sum(1 for c in chosen if c[0] == hi) >= per_hit_max or any(normalize(s) == normalize(c[2]) for c in chosen):
+            continue
+        if _type_bonus(u, s, normalize(s)) < floor:
             continue
         chosen.append((hi, si, s))
         # a short run-in point ("一是紧盯前沿抓风口。") says what; its next sentence says how

@@ -108,7 +108,11 @@ def _figure_for(chunk: dict, u: Understood) -> bool:
     from .citations import HAS_NUMBER, sentences
 
     sents = [normalize(x) for x in sentences(chunk["text"])]
-    frame = normalize(" ".join([chunk["title"], *chunk["section"]])) + (sents[0] if sents else "")
+    heads = {normalize(h) for h in chunk["section"]}
+    # the opening sentence is the first below the heading lines the chunk text repeats:
+    # “（一）三河第一中学” / “三河一中始建于1935年…” names the school that “在校生5900人” is about
+    body = [s for s in sents if s.strip() not in heads]
+    frame = normalize(" ".join([chunk["title"], *chunk["section"]])) + (body[0] if body else "")
     for s in sents:
         if any(_has(s, m) for m in u.metric) and HAS_NUMBER.search(s) and \
                 all(_has(s, e) or _has(frame, e) for e in u.entities):

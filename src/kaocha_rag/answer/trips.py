@@ -105,6 +105,9 @@ def _named(q: str, rows: list[Report]) -> tuple[str, list[Report]] | None:
     return None
 
 
+UNIT = re.compile(r"(?:学校|中学|小学|学院|大学|职校|医院|中心|公司|集团|[院校所馆局委办厂])$")
+
+
 def _select(q: str, rows: list[Report], u) -> tuple[list[Report] | None, list[str]]:
     looked = []
     places = [e.text for e in u.entities if getattr(e, "known", True)]
@@ -112,6 +115,10 @@ def _select(q: str, rows: list[Report], u) -> tuple[list[Report] | None, list[st
         keep = set()
         for p in places:
             keep.update(filter_docs(rows, p))
+        if not keep and all(UNIT.search(p) for p in places):
+            # “秦皇岛职校去对标考察是谁领队”: a unit no trip visited is the delegation's own; the
+            # ordinary answer finds it in the text (a place no trip went to, 海南, is refused below)
+            return None, looked
         rows = [r for r in rows if r.doc_id in keep]
         looked += places
     for t in u.time:
