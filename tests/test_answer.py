@@ -160,3 +160,19 @@ def test_list_question_quotes_every_point(corpus_index, question, points):
     a = ask(question, index=corpus_index)
     assert a.status == "answered", a.answer
     assert all(p in a.answer for p in points), a.answer
+
+
+@pytest.mark.parametrize("question, fact, absent", [
+    # a unit's short form after a place resolves to the corpus's long form (承德旅院 → 承德旅游职业学院)
+    ("承德旅院有多少教职工", "教职工828人", "惟一一所"),
+    # the figure sits under “（一）三河第一中学” and below its opening sentence, not beside the name
+    ("三河一中有几个教学班", "88个教学班", "走廊文化"),
+    # synonyms: 投用 = 投入使用, 新校园 for 新校区
+    ("承德旅院新校园什么时候投用的", "2024年7月正式投入使用", None),
+    # “哪几所学校”: the sentence listing the schools by name, not the ones that only say 学校
+    ("对标考察的时候都看了哪几所学校", "三河市第一中学、三河市职教中心、承德旅游职业学院、承德一中", None),
+])
+def test_answer_gives_the_asked_figure_date_or_names(corpus_index, question, fact, absent):
+    a = ask(question, index=corpus_index)
+    assert a.status == "answered" and fact in a.answer, a.answer
+    assert absent is None or absent not in a.answer, a.answer

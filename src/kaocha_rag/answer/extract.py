@@ -20,6 +20,10 @@ from .understand import Understood
 PERSON = re.compile(r"同志|书记|市长|县长|区长|主任|局长|部长|省长|主席|带队|率领|带领|牵头|院长|校长|董事长|总经理")
 DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月\d{0,2}日?|[一二三四五六七八九十]+月[一二三四五六七八九十]*日?|年底|年初|上旬|中旬|下旬")
 RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+[是要]|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
+# a place or unit by its name: 三河市, 周口港, 承德一中, 三河市职教中心 (校园, 学校层面 are none)
+PLACE_NAME = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|镇|村|港|园区|[一二三四五六七八九十]中|中学|小学|学院|大学|中心|公司)(?![\u4e00-\u9fff]{0,1}[长委])")
+# “哪几所学校/哪些城市”: a list of named places or units is asked for, not run-in points
+NAMED_LIST = re.compile(r"哪[几些](?:所|个|座|家)?(?:地方|城市|县|区|市|镇|村|学校|院校|企业|单位|园区|港口|景区|公司)")
 LIMIT = {"number": 2, "who": 2, "when": 2, "where": 3, "what": 3, "how": 5, "list": 5}
 
 
@@ -44,8 +48,10 @@ def _type_bonus(u: Understood, s: str, n: str) -> float:
         return 0.35 if PERSON.search(n) else -0.2
     if t == "when":
         return 0.35 if DATE.search(n) else -0.2
-    if t == "where":
-        return 0.2 if re.search(r"[省市县区镇村港园]", n) else 0.0
+    if t == "where" or (t == "list" and NAMED_LIST.search(u.question)):
+        # named places or units, more for a list of them: “相继到三河市第一中学、…、承德一中等院校”
+        named = len(PLACE_NAME.findall(n))
+        return 0.0 if not named else 0.2 if named == 1 else 0.35
     if t in ("how", "list"):
         return 0.2 if RUN_IN.match(s) or (len(s) >= 20 and re.search(r"[；;]", s)) else 0.0
     return 0.0
