@@ -1,7 +1,7 @@
 """Answers for questions as users type them: per-kind table over eval/questions.jsonl
 (+ dev_qa and eval/none_extra.jsonl), offline or with the configured/local LLM.
 
-    python scripts/bench_questions.py [--set eval/questions.jsonl] [--dump /tmp/answers.jsonl] [--llm local]
+    python scripts/bench_questions.py [--set eval/questions.jsonl] [--dump /tmp/answers.jsonl] [--llm local] [--per-kind N]
 
 Measures, per kind:
 - answerable: refused (false refusal), status, the fact in the answer text, the evidence in a cited passage;
@@ -53,12 +53,24 @@ def run(ix, q: dict, llm_settings=None) -> tuple:
     return a, time.perf_counter() - t
 
 
+def first_per_kind(qs: list[dict], n: int) -> list[dict]:
+    seen: dict[str, int] = defaultdict(int)
+    out = []
+    for q in qs:
+        seen[q["kind"]] += 1
+        if seen[q["kind"]] <= n:
+            out.append(q)
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--set", default=str(ROOT / "eval" / "questions.jsonl"))
     p.add_argument("--dev", action="store_true", help="also dev_qa + eval/none_extra.jsonl")
     p.add_argument("--dump", help="write every answer as JSON lines here (to read them)")
     p.add_argument("--llm", choices=("none", "local", "openai"), default="none")
+    p.add_argument("--per-kind", type=int, default=0,
+                   help="only the first N questions of each kind (a 0.5B model on 2 cores takes ~30 s per answer)")
     a = p.parse_args()
     ix = Index()
     settings = ix.settings.model_copy(update={"llm": a.llm}) if a.llm != "none" else None
@@ -68,6 +80,8 @@ def main() -> None:
             kind = "dev_none" if not q["evidence"] else "dev_qa"
             qs.append({**q, "kind": kind, "expect": "refused" if kind == "dev_none" else "answered",
                        "fact": [q["answer"]] if q.get("answer") and kind == "dev_qa" else []})
+    if a.per_kind:
+        qs = first_per_kind(qs, a.per_kind)
     ask("预热", index=ix)
     rows: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     lat, dump = [], []
