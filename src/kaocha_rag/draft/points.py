@@ -166,8 +166,12 @@ class Point:
 # a sentence about the trip itself ("通过本次考察学习，对…有了更加具体的认识", "期间，既学习考察了…"): it names
 # the topic in a list of what was seen and says nothing a writer can use about it
 TRIP_TALK = re.compile(r"^(?:通过|经过)?(?:本次|这次|此次)(?:学习)?考察(?:学习)?[，,、是中]|^(?:考察)?期间[，,]")
+# a county asking "市里/省里" (its own city, its own province) for support is the writer's county
+# planning: "结合新一轮政府机构改革,…,积极争取市里支持,加快理顺高新区管理体制" stood in 做法·经验 and
+# filled 主要做法与经验 of "培育特色产业集群" (0.51 of it) and "开发区政企分离的管理运营体制"
 OWN_VOICE = re.compile(r"^(?:建议|应当|应该|必须|进一步|可以考虑|也可以|今后|下一步|相比之下|对照|我们|我[县市区镇省])"
-                       r"|考虑实施|可以考虑|建议(?:将|把|在|对|以|继续|重点|由)")  # "围绕…,考虑实施“四百干部行动”"
+                       r"|考虑实施|可以考虑|建议(?:将|把|在|对|以|继续|重点|由)"  # "围绕…,考虑实施“四百干部行动”"
+                       r"|争取(?:市里|省里)(?:的)?支持")
 
 
 def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
