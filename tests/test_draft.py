@@ -238,6 +238,13 @@ from kaocha_rag.draft.topic import bound  # noqa: E402
     # … written as a word of its own, not as the tail of another (联席会议 is a standing body)
     ("减少会议与规范督查检查考核", "建立部门联席会议制度，定期研究解决问题。", False),
     ("城管执法队伍建设与市容环境卫生整治", "全市环境卫生工作会议召开。", False),
+    # a compound said in its two halves within one clause is the thing (加工 + ¾ 转型升级: 0.47) …
+    ("加工贸易转型升级", "东莞不再满足于只做来料贴牌加工，开始推进其产业升级和社会结构转型。", True),
+    ("加工贸易转型升级", "全县加工企业加快转型和升级。", True),
+    # … in two clauses it is two things (¼ as a lead: 0.33)
+    ("加工贸易转型升级", "全县加工企业加快转型，引进设备，实现升级。", False),
+    # halves that are words of the request are counted once (服务企业 = 服务 + 企业: 0.36, not 0.55)
+    ("干部包联企业、为企业提供专员服务的机制", "广大干部群众形成共识，各部门在为企业家服务方面做得还不够。", False),
 ])
 def test_on_topic_table(corpus_index, topic, sentence, expected):
     t = draft_mod.understand_topic(topic, corpus_index)
