@@ -148,3 +148,16 @@ def name_in(text: str, term) -> bool:
             if any(len(m.group(0)) >= 3 for m in re.finditer(short, text)):
                 return True
     return False
+
+
+# A unit's short form ends in one of these: 旅院 (旅游职业学院), 职校 (职业学校), 师院, 农科所.
+SHORT_UNIT = re.compile(r"[\u4e00-\u9fff]{1,2}[院校所馆]$")
+
+
+def short_unit(q: str, n: int, corpus: CorpusView) -> int:
+    """Length of a unit's short form after the place q[:n] when the corpus holds its long form
+    with the same place: 承德 + 旅院 → 承德旅游职业学院 (2); 0 when none does."""
+    for k in (2, 3):
+        if n + k <= len(q) and SHORT_UNIT.fullmatch(q[n:n + k]) and abbreviation(q[:n + k], corpus):
+            return k
+    return 0

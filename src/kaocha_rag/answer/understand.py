@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..ingest.clean import normalize
 from ..index.keyword import jieba_ready as _jieba
 from .lexicon import CorpusView, Lexicon
-from .names import abbreviation, find_names
+from .names import SHORT_UNIT, abbreviation, find_names, short_unit
 
 MAX_CHARS = 300
 # A named subject's words are checked as a name (names.py) and count in the topic coverage at this
@@ -179,23 +179,10 @@ def _resolve_entity(name: str, corpus: CorpusView, lex: Lexicon) -> Term:
     inside = [p for p in _corpus_places(corpus, lex) if lex.within(p, name)]
     if inside:
         return Term(name, "、".join(inside[:4]), "within", tuple(inside))
-    long = abbreviation(name, corpus) if _SHORT_UNIT.search(name) else ""
+    long = abbreviation(name, corpus) if SHORT_UNIT.search(name) else ""
     if long:  # 承德旅院 → 承德旅游职业学院
         return Term(name, long, "alias", (long,))
     return Term(name)
-
-
-# A unit's short form ends in one of these: 旅院 (旅游职业学院), 一中, 职校 (职业学校), 师院.
-_SHORT_UNIT = re.compile(r"[\u4e00-\u9fff]{1,2}[院校所馆]$")
-
-
-def _short_unit(q: str, n: int, corpus: CorpusView) -> int:
-    """Length of a unit's short form after the place q[:n] when the corpus holds its long form
-    with the same place: 承德 + 旅院 → 承德旅游职业学院 (2); 0 when none does."""
-    for k in (2, 3):
-        if n + k <= len(q) and _SHORT_UNIT.fullmatch(q[n:n + k]) and abbreviation(q[:n + k], corpus):
-            return k
-    return 0
 
 
 def _corpus_places(corpus: CorpusView, lex: Lexicon) -> list[str]:
@@ -217,7 +204,7 @@ def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, i
         for n in range(min(8, len(q) - i), 1, -1):
             w = q[i:i + n]
             if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds)):
-                end = i + n + (_unit_suffix(q[i + n:], lex) or _short_unit(q[i:], n, corpus))
+                end = i + n + (_unit_suffix(q[i + n:], lex) or short_unit(q[i:], n, corpus))
                 if end > i + n and not _resolve_entity(q[i:end], corpus, lex).known and (
                         re.search(r"[靠把被将在对向给让用以从到去来搞抓]", q[i + n:end]) or _has_verb(q[i + n:end]) or
                         re.fullmatch(r"[高经]?" + ORG_SUFFIX, q[i + n:end])):
