@@ -2,7 +2,7 @@ import pytest
 
 from kaocha_rag.answer.ask import ask
 from kaocha_rag.answer.followup import rewrite_rule
-from kaocha_rag.answer.citations import check, number_supported
+from kaocha_rag.answer.citations import check, number_supported, sentences
 from kaocha_rag.bench.evaluate import relevant
 
 from conftest import dev_qa, llm_settings
@@ -176,3 +176,23 @@ def test_answer_gives_the_asked_figure_date_or_names(corpus_index, question, fac
     a = ask(question, index=corpus_index)
     assert a.status == "answered" and fact in a.answer, a.answer
     assert absent is None or absent not in a.answer, a.answer
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a page break inside a sentence: the figure belongs to it
+    ("滨海新区2024年地区生产总值达8000亿元以上，财政一般预算收入增长到878亿元，累计固定资产投资\n1.65万亿元。",
+     ["滨海新区2024年地区生产总值达8000亿元以上，财政一般预算收入增长到878亿元，累计固定资产投资1.65万亿元。"]),
+    # short heading lines stay their own, and a heading after a long line is not glued on
+    ("一、学校基本情况\n（一）三河第一中学\n三河一中始建于1935年。",
+     ["一、学校基本情况", "（一）三河第一中学", "三河一中始建于1935年。"]),
+    ("这一段很长很长很长很长很长很长很长很长很长很长很长很长很长很长没有句号\n（二）下一个小标题",
+     ["这一段很长很长很长很长很长很长很长很长很长很长很长很长很长很长没有句号", "（二）下一个小标题"]),
+])
+def test_sentences_mend_page_breaks(text, expected):
+    assert sentences(text) == expected
+
+
+def test_number_answer_leaves_out_another_citys_figures(corpus_index):
+    a = ask("深圳2024年的GDP是多少", index=corpus_index)
+    assert a.status == "answered" and "14500.23亿元" in a.answer, a.answer
+    assert "滨海新区" not in a.answer and "8000亿元" not in a.answer, a.answer

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from ..ingest.clean import CLOSE_QUOTE, FULL_STOP, normalize, shingles
+from ..ingest.chunk import match_heading
+from ..ingest.clean import CLOSE_QUOTE, FULL_STOP, SENT_STOP, normalize, shingles
 
 # one marker as ``renumber`` writes them ("[3]"; "[1, 2]" becomes "[1][2]"): what exported drafts hold
 MARK = re.compile(r"\[(\d{1,3})\]")
@@ -51,7 +52,26 @@ def overlap(sentence: str, passage: str) -> float:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENT.findall(text) if s.strip()]
+    return [s.strip() for s in _SENT.findall(join_broken_lines(text)) if s.strip()]
+
+
+def join_broken_lines(text: str) -> str:
+    """Mend a line break inside a sentence (a page break in the source file): “…累计固定资产投资\n1.65万亿元。”
+    must not end at 投资. A line of at least 30 characters that ends without a stop, a colon, a closing
+    quote or a citation runs on, unless the next line is a heading or list item; short lines are headings."""
+    lines = text.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        prev = out[-1].rstrip()
+        if len(prev) >= 30 and prev[-1] not in ENDS and line.strip() and \
+                not match_heading(line) and not re.match(r"\s*[-*•#|]", line):
+            out[-1] = prev + line.lstrip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+ENDS = SENT_STOP + "：:" + CLOSE_QUOTE + "]）)】"
 
 
 def renumber(text: str, remap, keep_unknown: bool = False) -> str:

@@ -14,6 +14,7 @@ from ..ingest.chunk import match_heading
 from .citations import HAS_NUMBER, NUMBER, sentences
 from ..ingest.clean import normalize
 from .lexicon import CorpusView
+from .names import name_in
 from .support import Check, term_weight
 from .understand import Understood
 
@@ -134,6 +135,12 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
         # a short run-in point ("一是紧盯前沿抓风口。") says what; its next sentence says how
         if len(s) < 24 and RUN_IN.match(s) and si + 1 < len(sents) and len(chosen) < limit + 1:
             chosen.append((hi, si + 1, sents[si + 1]))
+    if u.qtype == "number" and places:
+        # “深圳2024年地区生产总值多少”: once a sentence names 深圳, a sentence giving 滨海新区's figures
+        # (another place, not the one asked) is the wrong city's number, however close its words
+        own = [c for c in chosen if any(name_in(normalize(c[2]), t) for t in places)]  # 高新区 in 高新技术产业开发区
+        if own:
+            chosen = [c for c in chosen if c in own or not PLACE_NAME.search(normalize(c[2]))]
     return [(hi, s) for hi, si, s in sorted(chosen)]
 
 
