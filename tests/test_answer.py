@@ -87,8 +87,15 @@ def test_llm_invalid_citation_and_invented_number(corpus_index, fake):
     fake.reply = "周口中心港年设计吞吐能力5000万吨[1]。已开通80条国际航线[9]。"
     a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake))
     assert a.invalid_citations == [9] and "[9]" not in a.answer
-    assert "80条" in a.unsupported
+    assert "80条" in a.unsupported and a.answer == "周口中心港年设计吞吐能力5000万吨[1]。"  # the 80条 sentence is gone
     assert any("不存在的引用" in n for n in a.notes)
+
+
+def test_llm_number_beside_the_wrong_words_is_taken_out(corpus_index, fake):
+    # 7条 is in the passage, but as domestic container routes, not international ones… and 5000万吨 is right
+    fake.reply = "周口中心港年设计吞吐能力5000万吨[1]。周口港每年接待游客7条[1]。"
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=llm_settings(corpus_index, fake))
+    assert a.mode == "llm" and a.answer == "周口中心港年设计吞吐能力5000万吨[1]。" and a.unsupported == ["7条"]
 
 
 @pytest.mark.parametrize("status, message", [(500, "HTTP 500"), (401, "401"), (429, "429")])

@@ -138,12 +138,22 @@ def _llm(index, fake):
     return llm_settings(index, fake)
 
 
-def test_llm_answer_naming_another_place_is_flagged(corpus_index, fake):
-    fake.reply = "洛阳的周口中心港年设计吞吐能力5000万吨[1]。"  # 洛阳 is not in the cited passage
+def test_llm_sentence_naming_another_place_is_taken_out(corpus_index, fake):
+    # 洛阳 is not in the cited passage: that sentence goes, the supported one stays
+    fake.reply = "周口中心港年设计吞吐能力5000万吨[1]。洛阳的周口中心港开通了7条国内集装箱航线[1]。"
     a = ask("周口港的吞吐能力有多大", index=corpus_index, settings=_llm(corpus_index, fake))
-    assert a.mode == "llm" and a.status == "answered"
+    assert (a.mode, a.status, a.answer) == ("llm", "answered", "周口中心港年设计吞吐能力5000万吨[1]。")
     assert "洛阳" in a.unsupported
     assert any(n.startswith("以下地名在所引资料中找不到：洛阳") for n in a.notes)
+    assert any("已删去大模型回答中的 1 句" in n for n in a.notes)
+
+
+def test_llm_answer_with_nothing_supported_falls_back_offline(corpus_index, fake):
+    fake.reply = "洛阳的周口中心港年设计吞吐能力5000万吨[1]。"
+    a = ask("周口港的吞吐能力有多大", index=corpus_index, settings=_llm(corpus_index, fake))
+    assert (a.mode, a.status) == ("extractive", "answered") and "洛阳" not in a.answer
+    assert "年设计吞吐能力5000万吨" in a.answer
+    assert any("已改用离线抽取式回答" in n for n in a.notes)
 
 
 def test_refused_and_partial_questions_never_reach_the_llm(corpus_index, fake):

@@ -196,9 +196,9 @@ def _side_at(part: str, whole: Understood, index: Index, reports: list[Report]) 
 
 
 def _term(name: str, index: Index) -> Term:
-    from .understand import _resolve_entity
+    from .understand import resolve_entity
 
-    return _resolve_entity(name, corpus_view(index), load_lexicon(index.settings.lexicon_dir))
+    return resolve_entity(name, corpus_view(index), load_lexicon(index.settings.lexicon_dir))
 
 
 # -- each side's evidence -----------------------------------------------------------------------

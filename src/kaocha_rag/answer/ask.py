@@ -316,8 +316,23 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
         a = _refusal(question, kept, "大模型判断资料不足", "llm")
         a.standalone, a.notes = q, notes + a.notes
         return a
-    res = check(text, {n: h.chunk["text"] for n, h in enumerate(kept, 1)})
+    passages = {n: h.chunk["text"] for n, h in enumerate(kept, 1)}
+    res = check(text, passages)
     names = unsupported_names(res.text, kept, index)
+    # a sentence whose number or place the cited passage does not give is taken out, not shown
+    # with a warning: a secretary copies the sentence, not the note under it
+    bad = res.flagged + [s for s in sentences(text) if s not in res.flagged and unsupported_names(s, kept, index)]
+    if bad:
+        cleaned = text
+        for s in bad:
+            cleaned = cleaned.replace(s, "")
+        if any(s in cleaned for s in bad) or not re.sub(r"[\W_]|\[\d+\]", "", cleaned):
+            notes.append("大模型回答中的数字或地名与所引资料对不上，已改用离线抽取式回答")
+            return None
+        notes.append(f"已删去大模型回答中的 {len(bad)} 句：其中的数字或地名与所引资料对不上")
+        first = res
+        res = check(cleaned, passages)
+        res.unsupported, res.invalid = first.unsupported, first.invalid
     if not res.used:
         notes.append("大模型的回答没有有效引用，已改用离线抽取式回答")
         return None
@@ -332,7 +347,7 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
     if res.uncited:
         notes.append(f"{len(res.uncited)} 句没有标注出处")
     if res.unsupported:
-        notes.append("以下数字在所引资料中找不到：" + "、".join(res.unsupported))
+        notes.append("以下数字在所引资料中找不到或与所说的不符（所在句已删去）：" + "、".join(res.unsupported))
     cits = [citation_dict(remap[old], kept[old - 1]) for old in res.used]
     if names:
         notes.append("以下地名在所引资料中找不到：" + "、".join(names))
@@ -344,7 +359,7 @@ def unsupported_names(text: str, kept: list[Hit], index: Index) -> list[str]:
     """Places an LLM answer names that none of the passages its sentence cites (nor their
     titles/headings) mention: "洛阳的做法 [2]" where passage 2 is about 开封."""
     from .citations import CITE, cited_numbers
-    from .understand import find_entities
+    from .understand import find_entities, resolve_entity
 
     view, lex = corpus_view(index), load_lexicon(index.settings.lexicon_dir)
     out = []
@@ -354,7 +369,9 @@ def unsupported_names(text: str, kept: list[Hit], index: Index) -> list[str]:
             continue
         support = "\n".join(view.all_text.get(kept[n - 1].chunk["chunk_id"], kept[n - 1].chunk["norm"]) for n in nums)
         for _, _, name in find_entities(normalize(CITE.sub("", s)), view, lex):
-            if name not in support and name not in out:
+            # alias-aware: 周口港 is named by a passage that writes 周口中心港
+            forms = (name, *resolve_entity(name, view, lex).variants)
+            if not any(f in support for f in forms) and name not in out:
                 out.append(name)
     return out
 

@@ -165,7 +165,7 @@ def _word_at(text: str, j: int, n: int) -> str:
 
 
 # -- constraints ------------------------------------------------------------------------------------
-def _resolve_entity(name: str, corpus: CorpusView, lex: Lexicon) -> Term:
+def resolve_entity(name: str, corpus: CorpusView, lex: Lexicon) -> Term:
     if corpus.has(name):
         return Term(name, name, "literal", (name,))
     short = re.sub(r"(?:省|市|县|区|镇|乡)$", "", name)
@@ -205,7 +205,7 @@ def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, i
             w = q[i:i + n]
             if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds)):
                 end = i + n + (_unit_suffix(q[i + n:], lex) or short_unit(q[i:], n, corpus))
-                if end > i + n and not _resolve_entity(q[i:end], corpus, lex).known and (
+                if end > i + n and not resolve_entity(q[i:end], corpus, lex).known and (
                         re.search(r"[靠把被将在对向给让用以从到去来搞抓]", q[i + n:end]) or _has_verb(q[i + n:end]) or
                         re.fullmatch(r"[高经]?" + ORG_SUFFIX, q[i + n:end])):
                     # "周口靠港口", "嘉善把宅基地", "滨海新区高新区": the place alone is the entity;
@@ -366,7 +366,7 @@ def understand(question: str, corpus: CorpusView, lex: Lexicon) -> Understood:
     ents = find_entities(q, corpus, lex)
     taken = [(s, e) for s, e, _ in ents]
     for s, e, name in ents:
-        u.entities.append(_resolve_entity(name, corpus, lex))
+        u.entities.append(resolve_entity(name, corpus, lex))
     for m in YEAR.finditer(q):
         u.time.append(Term(m.group(1) + "年"))
         taken.append(m.span())
