@@ -44,6 +44,15 @@ def test_typo_is_corrected_and_said(corpus_index):
     assert a.status == "answered" and "按“招商引资”查找" in a.answer
 
 
+@pytest.mark.parametrize("question, corrections", [
+    # 旅有 → 旅游; 院实 is no corpus bigram either, but 实→是 would break 实训: left alone
+    ("承德旅有职业学院实训室有几个", [("承德旅有", "承德旅游")]),
+    ("三和一中有多少学生", [("三和", "三河")]),
+])
+def test_typo_repair_never_breaks_the_next_word(corpus_index, question, corrections):
+    assert understand_question(question, corpus_index).corrections == corrections
+
+
 @pytest.mark.parametrize("question, fact", [
     ("周口港到底有多厉害", "5000万吨"),  # colloquial, no asking word the reports use
     ("开封老旧小区物业是咋管的", "红色物业"),

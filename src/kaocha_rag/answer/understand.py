@@ -14,6 +14,7 @@ from ..ingest.clean import normalize
 from ..index.keyword import jieba_ready as _jieba
 from .lexicon import CorpusView, Lexicon
 from .names import SHORT_UNIT, abbreviation, find_names, short_unit
+from .typos import correct_typos, is_han
 
 MAX_CHARS = 300
 # A named subject's words are checked as a name (names.py) and count in the topic coverage at this
@@ -83,88 +84,11 @@ class Understood:
 
 
 # -- typos ------------------------------------------------------------------------------------------
-def correct_typos(q: str, corpus: CorpusView, lex: Lexicon,
-                  protect: list[tuple[int, int]] = (), allow_common: bool = False) -> tuple[str, list[tuple[str, str]]]:
-    """One homophone typo per word: "招商引姿" → "招商引资" when 引姿 is no corpus bigram, 资 sounds
-    like 姿, and the repaired run (≥ 4 characters, e.g. 招商引资) is corpus text."""
-    fixes = []
-    chars = list(q)
-    for i in range(len(chars) - 1):
-        pair = chars[i] + chars[i + 1]
-        if not _is_han(pair) or pair in corpus.bigrams or _in_soft(q, i, lex) or \
-                any(a <= i + 1 and i < b for a, b in protect):
-            continue
-        best = None
-        for j in (i + 1, i):
-            soft = chars[j] in lex.soft  # 和/有/是…: a typo only inside a corpus word ("三和一中" → 三河一中)
-            for alt in "".join(dict.fromkeys("".join(corpus.by_pinyin.get(r, "") for r in _readings(chars[j])[:1]))):
-                if alt == chars[j]:
-                    continue
-                trial = chars[:j] + [alt] + chars[j + 1:]
-                if trial[i] + trial[i + 1] not in corpus.bigrams:
-                    continue
-                run = _run_around("".join(trial), j, corpus)
-                pair_new, pair_old = trial[i] + trial[i + 1], chars[i] + chars[i + 1]
-                # 空掉 → 空调: a common word that the reports use, and the characters around it
-                # still read as corpus text ("推行了街长制" must not become 了解). Off by default:
-                # on names the corpus lacks it "repairs" the name away (紫堇 → 紫金, 结头 → 街头 on the
-                # near-miss set), hiding exactly the sign that the reports don't hold the answer
-                common = _freq(pair_new) >= 100 and not _freq(pair_old) and all(
-                    trial[k] + trial[k + 1] in corpus.bigrams for k in (j - 1, j) if 0 <= k < len(trial) - 1)
-                if soft and not (0 < j < len(chars) - 1 and corpus.has(trial[j - 1] + alt + trial[j + 1])):
-                    continue
-                if (len(run) >= 4 or (len(run) >= 2 and run in lex.places) or (common and not soft and allow_common)) and \
-                        (best is None or len(run) > len(best[2])):
-                    best = (j, alt, run)
-        if best:
-            j, alt, run = best
-            before = "".join(chars)
-            chars[j] = alt
-            fixes.append((_word_at(before, j, len(run)), _word_at("".join(chars), j, len(run))))
-    return "".join(chars), fixes
-
-
 def _place_prefix(name: str, lex: Lexicon) -> int:
     """Length of the place name a unit name starts with ("周口" in 周口港): never "corrected"."""
     return max([n for n in range(2, len(name) + 1) if name[:n] in lex.places], default=0)
 
 
-def _freq(word: str) -> int:
-    return _jieba().dt.FREQ.get(word, 0) or 0
-
-
-def _readings(ch: str) -> list[str]:
-    from pypinyin import Style, pinyin
-
-    return pinyin(ch, style=Style.NORMAL, heteronym=True)[0]  # the usual reading first
-
-
-def _is_han(s: str) -> bool:
-    return all("\u4e00" <= c <= "\u9fff" for c in s)
-
-
-def _in_soft(q: str, i: int, lex: Lexicon) -> bool:
-    return any(q.find(w, max(0, i - len(w) + 1), i + len(w) + 1) >= 0 and len(w) >= 2 and
-               any(q[k:k + len(w)] == w and k <= i + 1 and i < k + len(w) for k in range(max(0, i - len(w) + 1), i + 2))
-               for w in lex.soft)
-
-
-def _run_around(text: str, j: int, corpus: CorpusView) -> str:
-    """The longest corpus substring of ``text`` that covers position j (2 ≤ length ≤ 8)."""
-    best = ""
-    for a in range(max(0, j - 6), j + 1):
-        for b in range(j + 1, min(len(text), a + 8) + 1):
-            s = text[a:b]
-            if len(s) > len(best) and _is_han(s) and corpus.has(s):
-                best = s
-    return best
-
-
-def _word_at(text: str, j: int, n: int) -> str:
-    return text[max(0, j - n + 1):j + 1] if n <= 2 else text[max(0, j - 3):j + 1]
-
-
-# -- constraints ------------------------------------------------------------------------------------
 def resolve_entity(name: str, corpus: CorpusView, lex: Lexicon) -> Term:
     if corpus.has(name):
         return Term(name, name, "literal", (name,))
@@ -255,7 +179,7 @@ def _jieba_entities(q: str) -> list[str]:
     import jieba.posseg as pseg
 
     _jieba()
-    return [w.word for w in pseg.cut(q) if w.flag in ("ns", "nt") and len(w.word) >= 3 and _is_han(w.word)
+    return [w.word for w in pseg.cut(q) if w.flag in ("ns", "nt") and len(w.word) >= 3 and is_han(w.word)
             and re.search(r"[省市县区镇乡村港园]$", w.word)]
 
 
@@ -284,7 +208,7 @@ def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
     toks = list(pseg.cut(ASKING.sub(" ", rest))) + [_End()]
     for i, p in enumerate(toks):
         w = p.word.strip()
-        if len(w) == 1 and _is_han(w) and w not in lex.soft and p.flag.startswith("n"):
+        if len(w) == 1 and is_han(w) and w not in lex.soft and p.flag.startswith("n"):
             run.append(w)
             continue
         if len(run) >= 2:
@@ -293,7 +217,7 @@ def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
         if re.fullmatch(r"[a-z0-9]{3,}", w) and not YEAR.fullmatch(w):  # "13579", "7s": a code the reports use
             words.setdefault(w, True)
             continue
-        if len(w) < 2 or not _is_han(w) or w in lex.soft or _all_soft(w, lex):
+        if len(w) < 2 or not is_han(w) or w in lex.soft or _all_soft(w, lex):
             continue
         # a verb inside a noun compound is part of a name ("碳排放权交易": 碳 | 排放 | 权交易)
         inside = p.flag.startswith("v") and 0 < i and toks[i - 1].flag.startswith("n") and toks[i + 1].flag.startswith("n")
