@@ -103,7 +103,7 @@ def main() -> None:
             r["answered (wrong)"].append(ans.status == "answered")
         dump.append({"id": q["id"], "kind": q["kind"], "question": q["question"], "expect": q["expect"],
                      "status": ans.status, "understood": ans.understood, "answer": ans.answer,
-                     "fact": q.get("fact"), "bad_numbers": bad_nums, "bad_names": bad_names,
+                     "mode": ans.mode, "fact": q.get("fact"), "bad_numbers": bad_nums, "bad_names": bad_names,
                      "citations": [c["title"] + " › " + " › ".join(c["section"]) for c in ans.citations]})
     _print(rows)
     ms = np.array(lat) * 1000
