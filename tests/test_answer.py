@@ -1,6 +1,7 @@
 import pytest
 
 from kaocha_rag.answer.ask import ask
+from kaocha_rag.answer.extract import blank_figures
 from kaocha_rag.answer.followup import rewrite_rule
 from kaocha_rag.answer.citations import check, number_supported, sentences
 from kaocha_rag.bench.evaluate import relevant
@@ -203,3 +204,18 @@ def test_number_answer_leaves_out_another_citys_figures(corpus_index):
     a = ask("深圳2024年的GDP是多少", index=corpus_index)
     assert a.status == "answered" and "14500.23亿元" in a.answer, a.answer
     assert "滨海新区" not in a.answer and "8000亿元" not in a.answer, a.answer
+
+
+@pytest.mark.parametrize("sentence, blanks", [
+    ("今年1-10月实现营业收入亿元,税费收入9965万元。", ["收入亿元"]),  # the report left the figure out
+    ("去年六大产业产值占全市工业总产值的%,成为龙头。", ["值的%"]),
+    ("引进投资1亿美元的科玛液压缸项目，投资数亿元，增长25%。", []),
+    ("年产值超亿元企业61家，使投资近亿元。", []),  # 超亿元/近亿元: “over/near one 亿”, a figure
+])
+def test_blank_figures_table(sentence, blanks):
+    assert blank_figures([(0, sentence)]) == blanks
+
+
+def test_answer_warns_when_the_source_blanked_the_figure(corpus_index):
+    a = ask("东阳横店影视产业试验区今年营业收入多少", index=corpus_index)
+    assert "收入亿元" in a.answer and "注意：原文此处缺少数字（“收入亿元”）" in a.answer, a.answer

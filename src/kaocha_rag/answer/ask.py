@@ -18,7 +18,7 @@ from . import across, trips
 from .followup import standalone_question
 from .citations import Citation, check, renumber, sentences
 from ..ingest.clean import normalize
-from .extract import TYPE_GAP, answers_type, choose, conflicting_numbers
+from .extract import TYPE_GAP, answers_type, blank_figures, choose, conflicting_numbers
 from ..index.index import Index
 from ..index.keyword import tokenize
 from .lexicon import corpus_view, load_lexicon
@@ -202,6 +202,9 @@ def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     tail = []
     if conflicting_numbers(u, picked, d.checks):
         tail.append("注意：不同报告给出的数字不一致，请对照原文核实。")
+    blanks = blank_figures(picked)
+    if blanks:  # a secretary must not copy “营业收入亿元” as if the figure were there
+        tail.append("注意：原文此处缺少数字（" + "、".join(f"“{b}”" for b in dict.fromkeys(blanks)) + "），引用前请向有关单位核实。")
     if u.corrections or d.status == "partial":
         tail.append(_looked_for(u))
     text = "\n".join([*head, body, *[t for t in tail if t]])

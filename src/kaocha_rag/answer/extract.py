@@ -202,3 +202,13 @@ def conflicting_numbers(u: Understood, picked: list[tuple[int, str]], checks: li
             if nums:
                 by_doc.setdefault(checks[hi].hit.chunk["doc_id"], set()).update(nums)
     return len(by_doc) >= 2 and len({frozenset(v) for v in by_doc.values()}) >= 2
+
+
+# A unit with no number before it: the source blanked the figure (“实现营业收入亿元”, “占工业总产值的%”);
+# 超亿元, 近亿元 are figures (over, near one 亿).
+BLANK = re.compile(r"[\u4e00-\u9fff]{2}(?<![数几余多百千万亿两一二三四五六七八九十超近逾过破上])(?:亿元|万元|亿美元|万美元|万吨|%)")
+
+
+def blank_figures(picked: list[tuple[int, str]]) -> list[str]:
+    """The places in the quoted sentences where the report left a figure out, as quoted text."""
+    return [m.group(0) for _, s in picked for m in BLANK.finditer(normalize(s))]
