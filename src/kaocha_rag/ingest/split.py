@@ -45,7 +45,9 @@ def split_documents(m: Mapped, fallback_title: str) -> list[DocSpan]:
     docs: list[DocSpan] = []
     first = starts[0][0] if starts else len(text)
     head = text[:first]
-    if head.strip() and (len(head.strip()) > 40 or not starts):
+    # a short head before the first marker is the file's collection title (“考察报告范文3篇”) and is
+    # dropped; one holding a sentence (“前言一段话。”) is text and becomes a document of its own
+    if head.strip() and (len(head.strip()) > 40 or not starts or re.search(r"[。！？!?；;]", head)):
         title, body = _lead_title(text, first, m.hints.get("title"), fallback_title)
         docs.append(DocSpan(title, 0, body, first))
     for k, (s, b, title) in enumerate(starts):
