@@ -219,3 +219,10 @@ def test_blank_figures_table(sentence, blanks):
 def test_answer_warns_when_the_source_blanked_the_figure(corpus_index):
     a = ask("东阳横店影视产业试验区今年营业收入多少", index=corpus_index)
     assert "收入亿元" in a.answer and "注意：原文此处缺少数字（“收入亿元”）" in a.answer, a.answer
+
+
+def test_who_wrote_the_report_is_answered_by_its_byline(corpus_index):
+    # the byline, not the delegation's leaders (郑书记、金科长 led the trip; 赵春山 wrote the report)
+    a = ask("那篇对标先进的考察报告作者是谁", index=corpus_index)
+    assert a.status == "answered" and a.answer.startswith("秦皇岛市职业技术学校党办主任：赵春山[1]"), a.answer
+    assert "郑书记" not in a.answer

@@ -23,6 +23,9 @@ DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月\d{0,2}日?|[一二三四五六�
 RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+[是要]|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
 # a place or unit by its name: 三河市, 周口港, 承德一中, 三河市职教中心 (校园, 学校层面 are none)
 PLACE_NAME = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:省|市|县|区|镇|村|港|园区|[一二三四五六七八九十]中|中学|小学|学院|大学|中心|公司)(?![\u4e00-\u9fff]{0,1}[长委])")
+# “谁写的”: a report's byline is a short line “秦皇岛市职业技术学校党办主任：赵春山” or “执笔：张三”
+AUTHOR_Q = re.compile(r"谁写的|谁执笔|谁起草|作者|执笔人?是|撰写人|写的人")
+AUTHOR_LINE = re.compile(r"(?:执笔|撰稿|作者|起草|撰写|主任|书记|校长|院长|局长|科长|部长|秘书)\s*[：:]\s*[\u4e00-\u9fff·]{2,4}$")
 # “哪几所学校/哪些城市”: a list of named places or units is asked for, not run-in points
 NAMED_LIST = re.compile(r"哪[几些](?:所|个|座|家)?(?:地方|城市|县|区|市|镇|村|学校|院校|企业|单位|园区|港口|景区|公司)")
 LIMIT = {"number": 2, "who": 2, "when": 2, "where": 3, "what": 3, "how": 5, "list": 5}
@@ -91,13 +94,16 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
               [(t, 0.5 * term_weight(t, view)) for t in u.entities + u.names]
     total = sum(w for _, w in weights) or 1.0
     places = u.entities + u.names
+    authored = bool(AUTHOR_Q.search(u.question))  # “那篇报告是谁写的”: the byline, not the delegation's leaders
     heads = [normalize(" ".join([ch.hit.chunk["title"], *ch.hit.chunk["section"]])) for ch in checks]
     scored = []
     for hi, ch in enumerate(checks):
         sents = sentences(ch.hit.chunk["text"])
         for si, s in enumerate(sents):
             n = normalize(s)
-            if len(re.sub(r"\W", "", n)) < 6 or _is_heading(s) or not all(any(w in n for w in ws) for ws in must):
+            byline = authored and AUTHOR_LINE.search(n)
+            if len(re.sub(r"\W", "", n)) < 6 or (_is_heading(s) and not byline) or \
+                    not all(any(w in n for w in ws) for ws in must):
                 continue
             # a place or unit the passage's heading names counts for each of its sentences:
             # under “（三）承德旅游职业学院”, “学院设有…33个专业” is about that college
@@ -105,7 +111,7 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
             # …代表团赴…学习考察” under “市党政代表团外出考察工作总结” is the date of that 外出考察
             cover = sum(w * (1.0 if any(v in n for v in t.variants) or t in places else 0.5) for t, w in weights
                         if any(v in n or v in heads[hi] for v in t.variants)) / total
-            score = cover + _type_bonus(u, s, n) + 0.3 * ch.hit.score - 0.03 * hi
+            score = cover + (1.0 if byline else _type_bonus(u, s, n)) + 0.3 * ch.hit.score - 0.03 * hi
             scored.append((score, hi, si, s, sents))
     if not scored:
         return []
@@ -135,6 +141,8 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
         # a short run-in point ("一是紧盯前沿抓风口。") says what; its next sentence says how
         if len(s) < 24 and RUN_IN.match(s) and si + 1 < len(sents) and len(chosen) < limit + 1:
             chosen.append((hi, si + 1, sents[si + 1]))
+    if authored and any(AUTHOR_LINE.search(normalize(c[2])) for c in chosen):
+        chosen = [c for c in chosen if AUTHOR_LINE.search(normalize(c[2]))]
     if u.qtype == "number" and places:
         # “深圳2024年地区生产总值多少”: once a sentence names 深圳, a sentence giving 滨海新区's figures
         # (another place, not the one asked) is the wrong city's number, however close its words
