@@ -391,3 +391,13 @@ def test_merge_section_renumbers_by_first_use_across_both_lists():
         ("三、差距与启示", [("启示[4][2]。", [4, 2])]),
     ]
     assert [(c["n"], c["chunk_id"]) for c in merged.citations] == [(1, "c2"), (2, "c3"), (3, "c9"), (4, "c1")]
+
+
+def test_region_outline_leaves_out_the_other_cities_of_a_shared_passage(corpus_index):
+    # the three-city passage (天津滨海新区、深圳、厦门) is on 深圳, but its 滨海新区 sentence is not, and a
+    # sentence of a passage naming several cities gets no city label (“深圳市：…在厦投资” was written)
+    o = outline("外向度", index=corpus_index, regions=["深圳"])
+    texts = [p["text"] for s in o.sections for p in s["points"]]
+    assert any("3057.18亿美元" in t for t in texts), texts
+    assert not any("滨海新区" in t for t in texts), texts
+    assert not any(t.startswith("深圳市：") and ("在厦" in t or "三个城市" in t) for t in texts), texts

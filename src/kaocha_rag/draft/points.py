@@ -117,9 +117,11 @@ def place_of(sent: str, hit: Hit, index: Index, own: bool) -> str:
     sources = [normalize(sent), normalize(" ".join(c["section"][1:] or c["section"]))]
     if not own:
         sources.append(normalize(c["text"]))
-    for text in sources:
-        found = places_in(text, index)
-        if found:
+    for k, text in enumerate(sources):
+        found = list(dict.fromkeys(places_in(text, index)))
+        # a passage naming several places (“三个城市…滨海新区…深圳市…厦门市”) says nothing of which one
+        # a sentence of it is about: no label rather than the first city's
+        if found and (k < 2 or len(found) == 1):
             return found[0]
     return ""
 
@@ -138,6 +140,17 @@ def report_places(index: Index) -> dict[str, set[str]]:
         out[r.doc_id] = names | {re.sub(r"(?:市|县|区)$", "", n) for n in names}
     index._draft_report_places = (key, out)
     return out
+
+
+def other_place(n: str, chunk: dict, regions: list[str], index: Index) -> bool:
+    """Does the sentence name another place its report visited (not one of the regions asked for)?
+    A place counts by its full name, without 市/县/区, or by its last four characters (天津滨海新区 → 滨海新区)."""
+    for p in report_places(index).get(chunk.get("doc_id", ""), set()):
+        if any(r in p or p in r for r in regions):
+            continue
+        if len(p) >= 2 and (p in n or (len(p) >= 5 and p[-4:] in n)):
+            return True
+    return False
 
 
 def from_region(chunk: dict, regions: list[str], section: str, index: Index) -> bool:
@@ -213,6 +226,8 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
             cover = t.cover(n)
             if not on_topic(t, n, head_cover) or TRIP_TALK.match(n) or (section in VISITED_SECTIONS and OWN_VOICE.search(n)):
                 continue
+            if t.regions and not any(r in n for r in t.regions) and other_place(n, c, t.regions, index):
+                continue  # a 深圳 outline quoting “2024年，滨海新区外贸进出口总额…” from the three-city passage
             place = place_of(body, h, index, own)
             if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
                 if not any(r in normalize(c["text"]) for r in t.regions) and not from_region(c, t.regions, section, index):
