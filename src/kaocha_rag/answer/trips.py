@@ -96,13 +96,18 @@ def _named(q: str, rows: list[Report]) -> tuple[str, list[Report]] | None:
     if not m:
         return None
     phrase = re.sub(r"^(?:去|到|赴|在)", "", m.group(1))
-    for n in range(len(phrase), 3, -1):
+    for n in range(len(phrase), 1, -1):
         for i in range(len(phrase) - n + 1):
             part = phrase[i:i + n]
             hit = [r for r in rows if part in normalize(r.title)]
-            if hit:
+            # a 2–3 character run names a trip only when one title alone holds it and it is no
+            # word every title uses: “对标那次” is 篇三：对标先进学习考察报告; “考察那次” is none
+            if hit and (n >= 4 or (len(hit) == 1 and not TITLE_WORDS.search(part))):
                 return part, hit
     return None
+
+
+TITLE_WORDS = re.compile(r"考察|报告|学习|先进|地区|工作|情况|关于|赴|篇|市|县")
 
 
 UNIT = re.compile(r"(?:学校|中学|小学|学院|大学|职校|医院|中心|公司|集团|[院校所馆局委办厂])$")
