@@ -18,7 +18,7 @@ from . import across, trips
 from .followup import standalone_question
 from .citations import Citation, check, renumber, sentences
 from ..ingest.clean import normalize
-from .extract import TYPE_GAP, answers_type, blank_figures, choose, conflicting_numbers
+from .extract import TYPE_GAP, blank_figures, choose, conflicting_numbers, gives
 from ..index.index import Index
 from ..index.keyword import tokenize
 from .lexicon import corpus_view, load_lexicon
@@ -161,21 +161,6 @@ def to_script(text: str, traditional: bool) -> str:
     return _t2s().convert(text)
 
 
-def _gives(u: Understood, check, sentence: str) -> bool:
-    """Does the sentence give the date or person asked for — of the asked event? “慈禧太后入宫的年份”:
-    a sentence dating her regency is no answer; the event word (入宫) must be in the sentence,
-    its heading or its report's title (a figure is bound to its metric by ``extract``)."""
-    if not answers_type(u, sentence):
-        return False
-    if u.qtype not in ("when", "who"):
-        return True
-    named = [e.text for e in u.entities + u.names]
-    events = [t for t in u.topic if t.known and not any(t.text in n for n in named)]
-    c = check.hit.chunk
-    where = normalize(" ".join([c["title"], *c["section"], sentence]))
-    return not events or any(v in where for t in events for v in t.variants)
-
-
 def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     """The offline answer text with [n] and the passages it cites, in citation order."""
     must = []
@@ -187,7 +172,7 @@ def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
         picked = choose(u, d.checks, corpus_view(index), 2, must[:1])
     if not picked:
         return "", []
-    if d.status == "answered" and u.qtype in TYPE_GAP and not any(_gives(u, d.checks[hi], s) for hi, s in picked):
+    if d.status == "answered" and u.qtype in TYPE_GAP and not any(gives(u, d.checks[hi], s) for hi, s in picked):
         d.status, d.gap, d.gap_kind = "partial", TYPE_GAP[u.qtype], "type"  # 木雕城 "建成" but no date: say so
     used: list[int] = []
     for hi, _ in picked:

@@ -220,3 +220,18 @@ BLANK = re.compile(r"[\u4e00-\u9fff]{2}(?<![数几余多百千万亿两一二三
 def blank_figures(picked: list[tuple[int, str]]) -> list[str]:
     """The places in the quoted sentences where the report left a figure out, as quoted text."""
     return [m.group(0) for _, s in picked for m in BLANK.finditer(normalize(s))]
+
+
+def gives(u: Understood, check: Check, sentence: str) -> bool:
+    """Does the sentence give the date or person asked for — of the asked event? “承德旅游职业学院
+    新校区啥时候启用的”: a date in a sentence without 启用 (or 投入使用) is no answer; the event word must
+    be in the sentence, its heading or its report's title (a figure is bound to its metric in ``choose``)."""
+    if not answers_type(u, sentence):
+        return False
+    if u.qtype not in ("when", "who"):
+        return True
+    named = [e.text for e in u.entities + u.names]
+    events = [t for t in u.topic if t.known and not any(t.text in n for n in named)]
+    c = check.hit.chunk
+    where = normalize(" ".join([c["title"], *c["section"], sentence]))
+    return not events or any(v in where for t in events for v in t.variants)
