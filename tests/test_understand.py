@@ -54,6 +54,7 @@ def test_typo_repair_never_breaks_the_next_word(corpus_index, question, correcti
 
 
 @pytest.mark.parametrize("question, fact", [
+    ("洛阳东方神画是和哪家公司合作的", "与华强方特共同出资"),  # who: a unit answers, not only a person
     ("周口港到底有多厉害", "5000万吨"),  # colloquial, no asking word the reports use
     ("开封老旧小区物业是咋管的", "红色物业"),
     ("洛阳搞文旅是啥思路", "创意为王"),
@@ -73,6 +74,8 @@ def test_answered_with_the_fact(corpus_index, question, fact):
     ("安吉县的常住人口有多少", "资料有安吉县的内容，但没有常住人口的数字"),
     ("东阳市GDP是多少", "没有GDP的数字"),
     ("东阳木雕城哪年开业的", "资料没有写明开业的时间"),
+    # a topic the passage may say in other words: no flat “没有…的具体内容”, the nearest passage follows
+    ("三河职教中心那个边学边干的教学模式", "资料中没有与“三河职教中心边学边教学模式”完全对应的内容，最接近的是："),
 ])
 def test_partial_names_the_gap_and_cites_what_is_there(corpus_index, question, gap):
     a = ask(question, index=corpus_index)

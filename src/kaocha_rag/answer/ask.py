@@ -181,7 +181,7 @@ def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     body = "\n".join(f"{to_script(s.rstrip(), u.traditional)}[{used.index(hi) + 1}]" for hi, s in picked)
     head = []
     if d.status == "partial":
-        head.append(to_script(d.gap, u.traditional) + "。资料中相关的内容：")
+        head.append(to_script(d.gap, u.traditional) + ("：" if d.gap_kind == "topic" else "。资料中相关的内容："))
     for a, b in d.near_words:
         head.append(f"（资料中用的是“{b}”，不完全等同于“{a}”。）")
     tail = []

@@ -18,7 +18,10 @@ from .names import name_in
 from .support import Check, term_weight
 from .understand import Understood
 
-PERSON = re.compile(r"同志|书记|市长|县长|区长|主任|局长|部长|省长|主席|带队|率领|带领|牵头|院长|校长|董事长|总经理")
+# who answers: a person or post, or the unit that does it (“与华强方特共同出资”, “市“两办”要…汇编成册”,
+# “由街道和社区…监管”)
+PERSON = re.compile(r"同志|书记|市长|县长|区长|主任|局长|部长|省长|主席|带队|率领|带领|牵头|院长|校长|董事长|总经理|"
+                    r"集团|公司|方特|两办|街道|社区|委员会|部门|政府购买|社会化")
 DATE = re.compile(r"(?:19|20)\d{2}年|\d{1,2}月\d{0,2}日?|[一二三四五六七八九十]+月[一二三四五六七八九十]*日?|年底|年初|上旬|中旬|下旬")
 RUN_IN = re.compile(r"^(?:[一二三四五六七八九十]+[是要]|首先|其次|再次|最后|第[一二三四五六七八九十]+[，,、]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])")
 # a place or unit by its name: 三河市, 周口港, 承德一中, 三河市职教中心 (校园, 学校层面 are none)

@@ -160,7 +160,9 @@ def _off_topic(u: Understood, placed: list[Check]) -> Decision:
         # 厦门 is in the reports, 文旅融合 in 厦门 is not: say what they hold about 厦门
         best = sorted(placed, key=lambda c: (-c.loose, -c.hit.score))
         if best[0].loose > 0:
-            return Decision("partial", best, f"没有{_place_label(u)}{topic}的具体内容", gap_kind="topic")
+            # not “没有…的具体内容”: the nearest passage may well say it in other words (边学习，边实践 for
+            # 边学边干), and a secretary reads a flat “没有” as a fact about the reports
+            return Decision("partial", best, f"资料中没有与“{_place_label(u)}{topic}”完全对应的内容，最接近的是", gap_kind="topic")
         return Decision("refused", [], f"资料有{_place_label(u)}的内容，但没有关于{topic}的内容")
     if (u.entities or u.names) and not placed:
         return Decision("refused", [], f"没有找到同时讲{_place_label(u)}和{topic or '所问内容'}的段落")
