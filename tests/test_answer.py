@@ -226,3 +226,11 @@ def test_who_wrote_the_report_is_answered_by_its_byline(corpus_index):
     a = ask("那篇对标先进的考察报告作者是谁", index=corpus_index)
     assert a.status == "answered" and a.answer.startswith("秦皇岛市职业技术学校党办主任：赵春山[1]"), a.answer
     assert "郑书记" not in a.answer
+
+
+def test_a_report_named_by_its_ordinal_limits_the_answer_to_it(corpus_index):
+    # “第五篇” is how a collection's reports are titled; the answer quotes that report only
+    a = ask("第五篇里垃圾分类是怎么搞的", index=corpus_index)
+    assert a.status == "answered" and a.citations, a.answer
+    assert {c["title"] for c in a.citations} == {"第五篇：赴先进地区学习城市管理工作的考察报告"}, a.citations
+    assert "杭州模式" in a.answer

@@ -161,6 +161,20 @@ def to_script(text: str, traditional: bool) -> str:
     return _t2s().convert(text)
 
 
+ORDINAL_PART = re.compile(r"第[一二三四五六七八九十]{1,3}篇|篇[一二三四五六七八九十]{1,3}")
+
+
+def named_part(q: str, index: Index) -> tuple[str, str] | None:
+    """(doc_id, the words) when the question names one report of a collection by its ordinal,
+    as its title begins (“第二篇…”, “篇三…”); None when no title or several begin so."""
+    m = ORDINAL_PART.search(normalize(q))
+    if not m:
+        return None
+    docs = [d["doc_id"] for d in index.documents()
+            if not d.get("duplicate_of") and normalize(d["title"]).startswith(m.group(0))]
+    return (docs[0], q[m.start():m.end()]) if len(docs) == 1 else None
+
+
 def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     """The offline answer text with [n] and the passages it cites, in citation order."""
     must = []
@@ -212,6 +226,9 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         model = llm_mod.configured_model(settings, notes)
     mode = "llm" if model is not None else "extractive"
     q = standalone_question(question, history or [], settings, model)
+    part = None if doc_ids else named_part(q, index)
+    if part:  # “第二篇里考察团去了多少人”: that report only, and 第二篇 is no word to look for
+        doc_ids, q = [part[0]], q.replace(part[1], "")
     u = understand_question(q, index)
     tp = trips.plan(q, index, u, doc_ids)
     if tp is not None:  # where/when/who of the trips themselves: the catalogue answers, cited
