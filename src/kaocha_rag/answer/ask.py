@@ -18,6 +18,7 @@ from . import across, trips
 from .followup import standalone_question
 from .citations import Citation, check, renumber, sentences
 from ..ingest.clean import normalize
+from ..ingest.split import ORDINAL
 from .extract import TYPE_GAP, blank_figures, choose, conflicting_numbers, gives
 from ..index.index import Index
 from ..index.keyword import tokenize
@@ -161,7 +162,7 @@ def to_script(text: str, traditional: bool) -> str:
     return _t2s().convert(text)
 
 
-ORDINAL_PART = re.compile(r"第[一二三四五六七八九十]{1,3}篇|篇[一二三四五六七八九十]{1,3}")
+ORDINAL_PART = re.compile(ORDINAL)
 
 
 def named_part(q: str, index: Index) -> tuple[str, str] | None:
@@ -323,10 +324,11 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
         return a
     passages = {n: h.chunk["text"] for n, h in enumerate(kept, 1)}
     res = check(text, passages)
-    names = unsupported_names(res.text, kept, index)
+    by_sentence = {s: unsupported_names(s, kept, index) for s in sentences(text)}
+    names = list(dict.fromkeys(n for found in by_sentence.values() for n in found))
     # a sentence whose number or place the cited passage does not give is taken out, not shown
     # with a warning: a secretary copies the sentence, not the note under it
-    bad = res.flagged + [s for s in sentences(text) if s not in res.flagged and unsupported_names(s, kept, index)]
+    bad = res.flagged + [s for s, found in by_sentence.items() if found and s not in res.flagged]
     if bad:
         cleaned = text
         for s in bad:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from ..ingest.chunk import match_heading
-from ..ingest.clean import CLOSE_QUOTE, FULL_STOP, SENT_STOP, normalize, shingles
+from ..ingest.clean import CLOSE_QUOTE, FULL_STOP, SENT_STOP, ngrams, normalize, shingles
 
 # one marker as ``renumber`` writes them ("[3]"; "[1, 2]" becomes "[1][2]"): what exported drafts hold
 MARK = re.compile(r"\[(\d{1,3})\]")
@@ -148,7 +148,7 @@ def number_supported(num: str, passages: list[str]) -> bool:
 
 def _han_bigrams(text: str) -> set[str]:
     t = re.sub(r"[^\u4e00-\u9fff]", "", normalize(text))
-    return {t[i:i + 2] for i in range(len(t) - 1)}
+    return ngrams(t, 2) if len(t) >= 2 else set()
 
 
 def number_bound(body: str, start: int, end: int, passages: list[str]) -> bool:

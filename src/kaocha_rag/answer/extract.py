@@ -114,8 +114,9 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
             # …代表团赴…学习考察” under “市党政代表团外出考察工作总结” is the date of that 外出考察
             cover = sum(w * (1.0 if any(v in n for v in t.variants) or t in places else 0.5) for t, w in weights
                         if any(v in n or v in heads[hi] for v in t.variants)) / total
-            score = cover + (1.0 if byline else _type_bonus(u, s, n)) + 0.3 * ch.hit.score - 0.03 * hi
-            scored.append((score, hi, si, s, sents))
+            bonus = _type_bonus(u, s, n)
+            score = cover + (1.0 if byline else bonus) + 0.3 * ch.hit.score - 0.03 * hi
+            scored.append((score, hi, si, s, sents, bonus))
     if not scored:
         return []
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
@@ -130,15 +131,15 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
     limit = limit or LIMIT.get(u.qtype, 3)
     # a figure asked for: once the best sentence gives it bound to what is
     # asked, a sentence that gives less (no number, or one not bound: “惟一一所”) only dilutes
-    floor = _type_bonus(u, scored[0][3], normalize(scored[0][3])) if u.qtype == "number" else -1.0
+    floor = scored[0][5] if u.qtype == "number" else -1.0
     per_hit_max = 3 if u.qtype in ("how", "list") else 2
     chosen: list[tuple[int, int, str]] = []
-    for score, hi, si, s, sents in scored:
+    for score, hi, si, s, sents, bonus in scored:
         if len(chosen) >= limit or score < best - 0.45:
             break
         if sum(1 for c in chosen if c[0] == hi) >= per_hit_max or any(normalize(s) == normalize(c[2]) for c in chosen):
             continue
-        if _type_bonus(u, s, normalize(s)) < floor:
+        if bonus < floor:
             continue
         chosen.append((hi, si, s))
         # a short run-in point ("一是紧盯前沿抓风口。") says what; its next sentence says how
@@ -177,7 +178,7 @@ def _points(top: tuple) -> list[tuple[int, str]]:
     opens it ("要增强三种意识：", "主要有以下几点。"), gets the list: the points of the same
     family in that passage ("一要增强机遇意识。二要增强发展意识。三要增强赶超意识。"), with the
     preamble first. Nothing when the passage holds no such list (fewer than 2 points)."""
-    _, hi, si, s, sents = top
+    _, hi, si, s, sents, _ = top
     fam = _family(s)[0]
     lead = []
     if not fam and PREAMBLE.search(s.strip()):

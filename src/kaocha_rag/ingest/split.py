@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from .clean import NUM_ZH, Mapped, containment, shingles
 
-_MARKER = re.compile(rf"(?:第[{NUM_ZH}]{{1,3}}篇|(?<![{NUM_ZH}])篇[{NUM_ZH}]{{1,3}})[：:][ \t]*([^\n]{{2,60}})")
+# how a collection numbers its reports: 第二篇, 篇三 (also what a user calls one by)
+ORDINAL = rf"第[{NUM_ZH}]{{1,3}}篇|(?<![{NUM_ZH}])篇[{NUM_ZH}]{{1,3}}"
+_MARKER = re.compile(rf"(?:{ORDINAL})[：:][ \t]*([^\n]{{2,60}})")
 # An indented line that is nothing but a report title starts a new report.
 _BARE_TITLE = re.compile(r"(?m)^[ \t\u3000]+([^\s。，,；;！？]{4,40}(?:报告|報告|总结|總結))[ \t]*$")
 _TITLE_LINE = re.compile(r"[^\n。；;！？!?]{2,40}")
