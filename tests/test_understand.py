@@ -143,6 +143,18 @@ def test_bad_lexicon_line_is_named(tmp_path):
         load_lexicon(tmp_path)
 
 
+def test_narrower_words_are_looked_for_one_way_and_a_bad_line_is_named(tmp_path):
+    for name in ("soft_words.txt", "metrics.txt", "places.txt"):
+        (tmp_path / name).write_text("多少\n", encoding="utf-8")
+    (tmp_path / "synonyms.txt").write_text("交通 > 机场 > 港口\n", encoding="utf-8")
+    lex = load_lexicon(tmp_path)
+    assert (lex.variants("交通"), lex.variants("机场")) == (["交通", "机场", "港口"], ["机场"])
+    assert (lex.is_narrower("机场", "交通"), lex.is_narrower("交通", "机场")) == (True, False)
+    (tmp_path / "synonyms.txt").write_text("交通 > 机场 = 空港\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="synonyms.txt 第 1 行格式不对.*上位词 > 下位词"):
+        load_lexicon(tmp_path)
+
+
 # -- the same checks on LLM answers (the fake records what it was asked) ----------------------------
 def _llm(index, fake):
     from conftest import llm_settings

@@ -130,7 +130,7 @@ def near_only(alts: list[Understood], used: list[Check], index) -> list[tuple[st
     for text in (normalize(c.hit.chunk["text"]) for c in used):
         for u in alts:
             for t in u.topic:
-                exact = set(lex.variants(t.found or t.text, near=False)) | {t.text}
+                exact = set(lex.variants(t.found or t.text, near=False)) | {t.text} | set(lex.narrower.get(t.text, ()))
                 if any(v in text for v in exact):
                     continue
                 near = [v for v in t.variants if v not in exact and v in text]

@@ -1,7 +1,8 @@
 """What the question-understanding step knows about words: user-editable word lists, a
 gazetteer of Chinese places, and a per-generation view of the corpus' own text.
 
-- ``lexicon/synonyms.txt`` (文旅 = 文化旅游 …; ≈ marks near words that an answer names),
+- ``lexicon/synonyms.txt`` (文旅 = 文化旅游 …; ≈ marks near words that an answer names;
+  交通 > 道路 > 机场 gives a broad topic its narrower words, one way only),
   ``soft_words.txt`` (咋/啥/门道/路子…: asking words that never block an answer),
   ``metrics.txt`` (人口, GDP, 吞吐量…: a number question must find the metric it asks for),
   ``places.txt`` (regions that are not administrative units: 珠三角, 雄安 …).
@@ -36,11 +37,17 @@ _COMMON = {"东方", "江山", "和平", "城区", "郊区", "矿区", "长安",
 @dataclass(frozen=True)
 class Lexicon:
     equal: dict[str, tuple[str, ...]]  # word → every word of its "=" groups (itself first)
-    near: dict[str, tuple[str, ...]]  # word → words joined to it by "≈"
+    near: dict[str, tuple[str, ...]]  # word → words joined to it by "≈" (and its narrower words)
     soft: frozenset[str]
     metrics: tuple[str, ...]  # longest first
     places: dict[str, str]  # name or short form → adcode ("" for regions from places.txt)
     place_names: dict[str, str] = field(default_factory=dict)  # adcode → full name
+    # broad word → its narrower words (交通 > 机场): looked for like near words, but a passage on 机场
+    # is about 交通, so an answer does not add “不完全等同于” for them
+    narrower: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def is_narrower(self, word: str, broad: str) -> bool:
+        return word in self.narrower.get(broad, ())
 
     def variants(self, word: str, near: bool = True) -> list[str]:
         out = list(self.equal.get(word, (word,)))
@@ -68,15 +75,23 @@ def _words(path: Path) -> list[tuple[int, str]]:
     return out
 
 
-def _synonyms(path: Path) -> tuple[dict, dict]:
+def _synonyms(path: Path) -> tuple[dict, dict, dict]:
     equal: dict[str, list[str]] = {}
     near: dict[str, list[str]] = {}
+    narrower: dict[str, list[str]] = {}
 
     def add(table: dict, word: str, others: list[str]) -> None:
         row = table.setdefault(word, [word] if table is equal else [])
         row.extend(x for x in others if x not in row and x != word)
 
     for n, line in _words(path):
+        if ">" in line:  # 交通 > 道路 > 机场: asked for 交通, look for 机场 too; asked for 机场, not for 交通
+            words = [normalize(w.strip()) for w in line.split(">")]
+            if len(words) < 2 or any(not w or re.search(r"\s|=|≈", w) for w in words):
+                raise LexiconError(f"{path.name} 第 {n} 行格式不对：{line!r}（应为“上位词 > 下位词 > 下位词”，词中不能有空格）")
+            add(near, words[0], words[1:])
+            narrower.setdefault(words[0], []).extend(words[1:])
+            continue
         groups = [[normalize(w.strip()) for w in part.split("=")] for part in line.split("≈")]
         if any(not w or re.search(r"\s", w) for g in groups for w in g) or sum(len(g) for g in groups) < 2:
             raise LexiconError(f"{path.name} 第 {n} 行格式不对：{line!r}（应为“词 = 词 ≈ 词”，词中不能有空格）")
@@ -85,7 +100,8 @@ def _synonyms(path: Path) -> tuple[dict, dict]:
             for w in g:
                 add(equal, w, g)
                 add(near, w, others)
-    return {k: tuple(v) for k, v in equal.items()}, {k: tuple(v) for k, v in near.items() if v}
+    return ({k: tuple(v) for k, v in equal.items()}, {k: tuple(v) for k, v in near.items() if v},
+            {k: tuple(v) for k, v in narrower.items()})
 
 
 def _split_words(path: Path) -> list[str]:
@@ -116,13 +132,13 @@ def _admin_places() -> tuple[dict[str, str], dict[str, str]]:
 @functools.lru_cache(maxsize=4)
 def _load(folder: str, stamp: tuple) -> Lexicon:
     d = Path(folder)
-    equal, near = _synonyms(d / "synonyms.txt")
+    equal, near, narrower = _synonyms(d / "synonyms.txt")
     soft = frozenset(_split_words(d / "soft_words.txt"))
     metrics = tuple(sorted(set(_split_words(d / "metrics.txt")), key=len, reverse=True))
     places, names = _admin_places()
     for w in _split_words(d / "places.txt"):
         places.setdefault(w, "")
-    return Lexicon(equal, near, soft, metrics, places, names)
+    return Lexicon(equal, near, soft, metrics, places, names, narrower)
 
 
 def load_lexicon(folder: str | Path) -> Lexicon:

@@ -243,7 +243,8 @@ def _resolve_word(w: str, corpus: CorpusView, lex: Lexicon) -> Term:
     related = tuple(dict.fromkeys(p for v in lex.variants(w) for p in _jieba().lcut_for_search(v)
                                   if len(p) >= 2 and p != v and p not in found and p not in lex.soft and corpus.has(p)))
     if found:
-        how = "literal" if found[0] == w else ("near" if found[0] in lex.near.get(w, ()) else "synonym")
+        near = found[0] in lex.near.get(w, ()) and not lex.is_narrower(found[0], w)
+        how = "literal" if found[0] == w else ("near" if near else "synonym")
         return Term(w, found[0], how, tuple(found), related)
     parts = [p for p in _jieba().lcut_for_search(w) if len(p) >= 2 and p != w and corpus.has(p)]
     covered = {i for p in parts for k in _find_all(w, p) for i in range(k, k + len(p))}
