@@ -34,6 +34,13 @@ def test_trip_questions_list_the_reports(corpus_index, question, status, first, 
     assert len([x for x in lines(a) if x.startswith("- 《")]) == reports
 
 
+def test_a_repeated_report_is_listed_once_under_its_fuller_copy_and_a_word_looked_for_once(corpus_index):
+    a = ask("去天津考察的是哪篇报告", index=corpus_index)  # seed 000 holds it twice: 篇二 cut short, 第三篇 whole
+    assert [x.split("》")[0] for x in lines(a) if x.startswith("- 《")] == ["- 《第三篇:赴先进地区工业园区考察报告"]
+    a = ask("珠三角那趟是谁带队的", index=corpus_index)
+    assert lines(a)[0] == "共 1 份考察报告（按“珠三角”）："
+
+
 def test_every_value_is_cited_by_a_passage_that_states_it(corpus_index):
     a = ask("这几次外出考察分别去了哪里", index=corpus_index)
     line = next(x for x in lines(a) if "赴外地考察报告" in x)

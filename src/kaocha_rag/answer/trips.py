@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..index.catalog import Report, catalogue, filter_docs
+from ..index.catalog import Report, filter_docs
 from ..index.places import show
 from ..ingest.clean import normalize
 from . import across
@@ -32,7 +32,8 @@ LABEL = {"places": "考察地点", "units": "考察单位", "date": "时间", "d
 HIDDEN = re.compile(r"隐去|隐掉|隐藏|隐匿|匿名|代替|代称|替代|打码|化名|星号|用(?:x+|\*+)|没(?:有)?写(?:明)?(?:具体)?的?(?:地名|城市名)")
 TRIP = re.compile(r"考察|报告|那次|那趟|这次|这趟|出去|去的|一行|带队|率队|那篇|哪几次|哪次")
 LIST_ALL = re.compile(r"(?:考察报告|考察|报告)(?:都)?有哪(?:些|几[篇次份个])|(?:哪些|哪几[篇次份])(?:考察报告|报告|考察)"
-                      r"|(?:有|是)哪几次|有没有哪次|哪次考察|(?:考察|出去)过?几次|几次(?:考察|出去)")
+                      r"|(?:有|是)哪几次|有没有哪次|哪次考察|(?:考察|出去)过?几次|几次(?:考察|出去)"
+                      r"|哪[篇份个](?:考察)?报告")  # “去天津考察的是哪篇报告”
 NAMED = re.compile(r"([\u4e00-\u9fff]{2,14}?)(?:那次|那趟|那篇|那份|这次|这篇)")
 MONTH = re.compile(r"([0-9]{1,2}|[一二三四五六七八九十]{1,2})月份?")
 ZH = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
@@ -63,7 +64,7 @@ def plan(question: str, index, u, doc_ids: list[str] | None = None) -> TripPlan 
     if not TRIP.search(q) or not (fields or listing):
         return None
     if HIDDEN.search(q) and re.search(r"地名|地方|城市|地点|考察地|去的?哪", q):
-        rows = [r for r in catalogue(index) if not r.duplicate_of and (not doc_ids or r.doc_id in doc_ids)]
+        rows = across.one_per_report(index, doc_ids)
         return TripPlan(["hidden", "places"], [r for r in rows if r.hidden], ["隐去的考察地名"], len(rows))
     if re.search(r"有关|相关|提到|提及|谈到|涉及|讲到|写到|说到|关于", q):  # what the reports say, not where they went
         return None
@@ -76,14 +77,14 @@ def plan(question: str, index, u, doc_ids: list[str] | None = None) -> TripPlan 
         rest = re.sub(pat, "", rest)
     rest = re.sub(r"外出|分别|到底|总共|一共|一下|请问|具体|大概|领导|同志|多远|出发", "", rest)
     rest = re.sub(r"[\W_的了是有都和与及那这些次趟篇份个一共跑去到在呢吗啊呀么没哪几谁还也就过]", "", rest)
-    rows = [r for r in catalogue(index) if not r.duplicate_of and (not doc_ids or r.doc_id in doc_ids)]
+    rows = across.one_per_report(index, doc_ids)
     named = _named(q, rows)
     if named:
         rest = rest.replace(named[0], "")
     if len(rest) > 3 and not named:  # "哪些报告提到了低空经济": 提到低空经济 is a topic
         return None
     rows, looked = _select(q, [r for r in rows if not named or r in named[1]], u)
-    looked = ([named[0]] if named else []) + looked
+    looked = list(dict.fromkeys(([named[0]] if named else []) + looked))  # not “珠三角 + 珠三角”
     if rows is None:
         return None
     return TripPlan(fields or ["places", "date"], rows, looked)
