@@ -99,6 +99,10 @@ def test_upload_list_delete_draft_download(browser, app_url, tmp_path, corpus_in
     ctx, page = _page(browser, "desktop", outside)
     page.goto(app_url)
     page.get_by_role("tab", name="资料库").click()
+    # the catalogue (issue 16): places, date and leader per report, from the reports' own words
+    page.wait_for_function("() => document.querySelector('#doc-table').innerText.includes('洛阳')", timeout=30_000)
+    catalogue = page.inner_text("#doc-table")
+    assert all(h in catalogue for h in ("考察地点", "时间", "带队")) and "青岛市" in catalogue
     good = tmp_path / "e2e上传测试.txt"
     good.write_text("关于赴丁地考察智慧农业的报告\n一、基本情况\n丁地建成智慧农场36个，亩均增收820元。", encoding="utf-8")
     bad = tmp_path / "坏文件.pdf"
