@@ -245,6 +245,10 @@ from kaocha_rag.draft.topic import bound  # noqa: E402
     ("加工贸易转型升级", "全县加工企业加快转型，引进设备，实现升级。", False),
     # halves that are words of the request are counted once (服务企业 = 服务 + 企业: 0.36, not 0.55)
     ("干部包联企业、为企业提供专员服务的机制", "广大干部群众形成共识，各部门在为企业家服务方面做得还不够。", False),
+    # a manner word in 化 is how, not what: 政绩考核 (= 绩效考评 in the lexicon) is the thing
+    ("推行政绩考核差异化", "这种绩效考评办法，能够克服过去“一刀切”考评产生的弊端，更为科学合理。", True),
+    ("推行政绩考核差异化", "积极推动各县区因地制宜走差异化发展之路，形成重点突出、特色鲜明的工作布局。", False),
+    ("政绩考核差异化与干部激励", "积极推动各县区因地制宜走差异化发展之路，形成重点突出、特色鲜明的工作布局。", False),
 ])
 def test_on_topic_table(corpus_index, topic, sentence, expected):
     t = draft_mod.understand_topic(topic, corpus_index)

@@ -234,6 +234,11 @@ def bound(word: str, text: str, terms: list) -> bool:
     return any(c and "\u4e00" <= c <= "\u9fff" and c not in FUNCTION_CHARS and c not in held for c in around)
 
 
+def manner(word: str) -> bool:
+    """差异化, 精细化, 一体化: how a thing is done, not the thing."""
+    return len(word) >= 3 and word.endswith("化")
+
+
 PART_SEP = frozenset("和 与 及 以及 并 、 ， , ； ;".split())
 
 
@@ -259,6 +264,9 @@ def topic_parts(text: str, groups: list[Group]) -> list:
         mine.sort(key=lambda g: seg.find(g.parts[0][0].text))
         # the tagger's verbs (考评) can be heads; a suffix word (…任用机制, …安全管理) cannot
         heads = [g for g in mine if all(t.known for t, _ in g.parts) and not all(t.text in NO_LINK for t, _ in g.parts)]
+        # a manner word in 化 says how the thing is done, it is not the thing: "政绩考核差异化" is about
+        # 政绩考核 (洛阳's “走差异化发展之路” holds 差异化 and is no 考核 sentence)
+        heads = [g for g in heads if not manner(g.parts[0][0].text)] or heads
         if sum(len(g.parts) for g in mine) >= 2 and heads:
             out.append((mine, heads[-1]))
     return out
@@ -289,8 +297,9 @@ def understand_topic(topic: str, index: Index, regions: list[str] | None = None)
     # a word of the request that the reports never use weighs as a noun would: a drafting topic is
     # a thing ("碳排放权交易"), and the reports not naming it is the surest sign they are not about it
     absent = 1.5 * math.log(1 + max(1, len(view.all_text)))
-    terms = [(t, (term_weight(t, view) if t.known or t.text in verbs else absent) * (0.5 if t.text in verbs else 1.0))
-             for t in core]
+    # a manner word (差异化, 精细化) says how, like a verb: half weight — “走差异化发展之路” is no 政绩考核 sentence
+    terms = [(t, (term_weight(t, view) if t.known or t.text in verbs else absent) *
+              (0.5 if t.text in verbs or manner(t.text) else 1.0)) for t in core]
     groups = topic_groups(normalize(text), terms, view, load_lexicon(index.settings.lexicon_dir))
     # named subjects (河长 in "河长制推行", understand's ``names`` where it has them) are what the request is about
     groups += [Group([(e, term_weight(e, view) if e.known else absent)]) for e in ents + named(u)]
