@@ -14,6 +14,16 @@ Per topic and overall:
 - frag: points that are not a complete sentence — not ending in 。！？, opening with punctuation or a
   conjunction, unbalanced quotes/brackets, or fewer than 10 characters;
 - refused covered / uncovered; outline latency (s, after one warm-up outline).
+
+    ... bench_drafting.py --sections [--llm local] [--limit N]
+        # “起草该部分” for the four genre sections of each covered topic, offline or with an LLM:
+
+- facts: must-cover facts whose evidence lies in a passage the four sections cite;
+- cited sentences: sentences (split at 。！？) of the section text that carry a [n] (a paragraph's theme lead
+  “（一）…。” is a heading and is not counted);
+- unsupported: figures the citation check could not find in the cited passages (the section's note);
+- fallback: LLM sections whose text had no valid citation, replaced by the offline section;
+- section latency (s).
 """
 from __future__ import annotations
 
@@ -88,9 +98,14 @@ def main() -> None:
     ap.add_argument("--set", default=str(ROOT / "eval/drafting.jsonl"))
     ap.add_argument("--dump", default="")
     ap.add_argument("--outlines", default="")
+    ap.add_argument("--sections", action="store_true", help="draft the four sections (起草该部分) instead of outlines")
+    ap.add_argument("--llm", default="none", choices=["none", "local", "openai"], help="with --sections")
+    ap.add_argument("--limit", type=int, default=0, help="with --sections: the first N covered topics")
     args = ap.parse_args()
     rows = load_jsonl(args.set)
     index = Index()
+    if args.sections:
+        return bench_sections(rows, index, args)
     made = {d["id"]: d for d in load_jsonl(args.outlines)} if args.outlines else {}
     if not made:
         draft.outline("招商引资", index=index)  # warm-up: model load, lexicon, catalogue
@@ -130,6 +145,56 @@ def main() -> None:
     print(f"covered topics refused      {refused_cov}/{n_cov}")
     print(f"uncovered topics refused    {pct(refused_unc, n_unc)}")
     print(f"outline latency             median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")
+    if args.dump:
+        Path(args.dump).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in dump) + "\n", encoding="utf-8")
+
+
+SECTIONS = ("基本情况", "主要做法与经验", "差距与启示", "下一步打算和建议")
+SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?(?:\[\d+\])*")
+
+
+def bench_sections(rows: list[dict], index: Index, args) -> None:
+    from kaocha_rag.settings import Settings
+
+    settings = Settings(llm=args.llm) if args.llm != "none" else index.settings
+    covered = [r for r in rows if r["covered"]][:args.limit or None]
+    tot = {"must": 0, "facts": 0, "sentences": 0, "cited": 0, "unsupported": 0, "fallback": 0, "sections": 0}
+    times, dump = [], []
+    print(f"{'id':4} {'topic':28} {'facts':>6} {'cited':>9} {'unsup':>5} {'fallbk':>6} {'s':>6}")
+    for row in covered:
+        texts, unsup, fallback, secs = [], 0, 0, 0.0
+        for name in SECTIONS:
+            t0 = time.perf_counter()
+            o = draft.draft_section(name, row["topic"], index=index, settings=settings)
+            dt = time.perf_counter() - t0
+            times.append(dt)
+            secs += dt
+            texts += [squash(c["text"]) for c in o.citations]
+            unsup += sum(n.count("、") + 1 for n in o.notes if n.startswith("以下数字在所引资料中找不到"))
+            fallback += any("已改用离线拼写" in n for n in o.notes)
+            # the paragraph's theme lead “（一）政府支持明晰化。” is a heading, not a claim: not counted
+            body = "".join(re.sub(r"^（[一二三四五六七八九十]+）[^。]*。", "", p["text"])
+                           for sec in o.sections for p in sec["points"] if p["citations"] or "[" in p["text"])
+            sents = [x for x in SENTENCE.findall(body) if len(re.sub(r"\W|\[\d+\]", "", x)) >= 4]
+            tot["sentences"] += len(sents)
+            tot["cited"] += sum(bool(re.search(r"\[\d+\]", x)) for x in sents)
+            dump.append({"id": row["id"], "section": name, "outline": o.to_dict(), "seconds": round(dt, 1)})
+        facts = sum(1 for m in row["must_cover"] if any(squash(m["evidence"]) in t for t in texts))
+        tot["must"] += len(row["must_cover"])
+        tot["facts"] += facts
+        tot["unsupported"] += unsup
+        tot["fallback"] += fallback
+        tot["sections"] += len(SECTIONS)
+        print(f"{row['id']:4} {row['topic'][:14]:28} {facts:>2}/{len(row['must_cover']):<3} "
+              f"{'':>9} {unsup:>5} {fallback:>6} {secs:6.1f}")
+    pct = lambda a, b: f"{a}/{b} ({100 * a / b:.0f} %)" if b else "—"  # noqa: E731
+    times.sort()
+    print(f"\nmode: {args.llm}, {len(covered)} covered topics x 4 sections")
+    print(f"must-cover facts cited      {pct(tot['facts'], tot['must'])}")
+    print(f"sentences carrying [n]      {pct(tot['cited'], tot['sentences'])}")
+    print(f"unsupported figures         {tot['unsupported']}")
+    print(f"LLM sections fallen back    {tot['fallback']}/{tot['sections']}")
+    print(f"section latency             median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")
     if args.dump:
         Path(args.dump).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in dump) + "\n", encoding="utf-8")
 

@@ -219,6 +219,10 @@ def test_offline_section_is_paragraphs_by_theme_every_sentence_cited(corpus_inde
     assert len(paras) < sum(len(re.findall(r"\[\d+\]", p["text"])) for p in paras)
     for c in part.citations:
         assert roles_of(corpus_index.chunk(c["chunk_id"])) in draft_mod.SECTION_ROLES["主要做法与经验"]
+    market = draft_section("主要做法与经验", "农贸市场提升改造", index=corpus_index).sections[0]["points"]
+    said = [re.findall(r"[。\]]在([^，]{2,8}?)，", p["text"]) for p in market]
+    assert "杭州市" in said[0]  # the place is said once a paragraph, not “在杭州市，” before each of its sentences
+    assert all(len(s) == len(set(s)) for s in said), said
     plans = draft_section("下一步打算和建议", "城市管理", index=corpus_index)
     assert plans.citations and all(roles_of(corpus_index.chunk(c["chunk_id"])) == "打算·建议" for c in plans.citations)
 

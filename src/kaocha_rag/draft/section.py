@@ -48,11 +48,13 @@ def paragraphs(points: list[Point], cites: "Cites", own: bool, max_paras: int = 
     out = []
     for gi, g in enumerate(groups[:max_paras]):
         lead = g[0].theme or g[0].hit.chunk["title"]
-        body = []
+        body, said = [], ""
         for p in g[:4]:
             text = p.text
             if p.place and text.startswith(p.place + "："):
-                text = f"在{p.place}，" + text[len(p.place) + 1:]
+                # “在杭州市，” once: the next sentences of the paragraph about the same place go on without it
+                text = (f"在{p.place}，" if p.place != said else "") + text[len(p.place) + 1:]
+                said = p.place
             body.append(f"{text}[{cites.n(p.hit)}]")
         ns = sorted({cites.by_id[p.hit.chunk["chunk_id"]] for p in g[:4]})
         out.append({"text": f"（{ORDINALS[gi]}）{to_simplified(lead).rstrip('。')}。" + "".join(body), "citations": ns})
