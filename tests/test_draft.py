@@ -310,6 +310,18 @@ def test_a_second_point_from_a_passage_only_when_others_are_used(corpus_index):
 
 
 @pytest.mark.parametrize("raw, expected", [
+    # a PDF's table leftovers before a run-in heading (seed 002) go; “三、四线城市” is a sentence
+    ("60%以3-5个三、从某种意义上看,现代市场经济就是企业家经济。", "从某种意义上看,现代市场经济就是企业家经济。"),
+    ("在3个三、四线城市开展试点。", "在3个三、四线城市开展试点。"),
+    ("一是推行“红色物业”全覆盖。", "推行“红色物业”全覆盖。"),
+])
+def test_strip_label_table(raw, expected):
+    from kaocha_rag.draft.points import strip_label
+
+    assert strip_label(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
     ("遵循〝集中、集中、再集中〞的原则。", "遵循“集中、集中、再集中”的原则。"),
     ("全縣堅持“項目為王〞，大抓投資。", "全县坚持“项目为王”，大抓投资。"),
 ])
