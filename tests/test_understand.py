@@ -143,6 +143,29 @@ def test_bad_lexicon_line_is_named(tmp_path):
         load_lexicon(tmp_path)
 
 
+@pytest.mark.parametrize("question, sentence, named", [
+    # “哪…X”: the answer names a thing of class X that the question does not hold itself
+    ("考核中心设于哪个部门", "把“招商引资考核中心”设在县委组织部。", True),
+    ("书里的故事来自哪个国家", "这本书面向全国发行。", False),  # 全国 is no country
+    ("这本书的作者是哪国人", "书中的一些命名都来源于莫里斯的作品。", False),
+    ("这本书的作者是哪国人", "作者是英国的语言学家。", True),
+    ("世界上哪一个国家最早发行纸币", "这个国家发展很快。", False),  # 这个国家 is no country's name
+    ("汉江流经哪一个盆地", "三源汇合后始称汉江，自西向东流至武侯镇后进入汉中盆地。", True),
+    ("周口引进了哪家公司", "周口先后引进杭州娃哈哈集团等一批知名企业。", True),
+])
+def test_which_question_needs_a_name_of_its_class(question, sentence, named):
+    from kaocha_rag.answer.extract import names_which
+    from kaocha_rag.answer.understand import qtype_of
+
+    assert qtype_of(question) == "which"
+    assert names_which(question, sentence) is named
+
+
+def test_which_question_without_a_name_of_its_class_is_partial(corpus_index):
+    a = ask("承德旅游职业学院是哪一个国家的学校", index=corpus_index)
+    assert a.status == "partial" and a.answer.startswith("资料没有写明哪一个国家")
+
+
 def test_narrower_words_are_looked_for_one_way_and_a_bad_line_is_named(tmp_path):
     for name in ("soft_words.txt", "metrics.txt", "places.txt"):
         (tmp_path / name).write_text("多少\n", encoding="utf-8")

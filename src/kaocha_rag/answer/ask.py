@@ -19,7 +19,7 @@ from .followup import standalone_question
 from .citations import Citation, check, renumber, sentences
 from ..ingest.clean import normalize
 from ..ingest.split import ORDINAL
-from .extract import TYPE_GAP, blank_figures, choose, conflicting_numbers, gives
+from .extract import TYPE_GAP, blank_figures, choose, conflicting_numbers, gives, type_gap
 from ..index.index import Index
 from ..index.keyword import tokenize
 from .lexicon import corpus_view, load_lexicon
@@ -188,7 +188,7 @@ def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     if not picked:
         return "", []
     if d.status == "answered" and u.qtype in TYPE_GAP and not any(gives(u, d.checks[hi], s) for hi, s in picked):
-        d.status, d.gap, d.gap_kind = "partial", TYPE_GAP[u.qtype], "type"  # 木雕城 "建成" but no date: say so
+        d.status, d.gap, d.gap_kind = "partial", type_gap(u), "type"  # 木雕城 "建成" but no date: say so
     used: list[int] = []
     for hi, _ in picked:
         if hi not in used:

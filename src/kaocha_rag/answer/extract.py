@@ -55,6 +55,8 @@ def _type_bonus(u: Understood, s: str, n: str) -> float:
         return 0.35 if PERSON.search(n) else -0.2
     if t == "when":
         return 0.35 if DATE.search(n) else -0.2
+    if t == "which":
+        return 0.35 if names_which(u.question, n) else -0.2
     if t == "where" or (t == "list" and NAMED_LIST.search(u.question)):
         # named places or units, more for a list of them: “相继到三河市第一中学、…、承德一中等院校”
         named = len(PLACE_NAME.findall(n))
@@ -72,7 +74,51 @@ def _counts(n: str, word: str) -> bool:
     return bool(re.search(r"\d[\d.,]*\s*[多余]?[万亿千百]?\S{0,3}" + w + "|" + w + r"[^。；;！？]{0,8}?\d", n))
 
 
-TYPE_GAP = {"number": "资料中没有写明这个数字", "when": "资料没有写明时间", "who": "资料没有写明是谁"}
+TYPE_GAP = {"number": "资料中没有写明这个数字", "when": "资料没有写明时间", "who": "资料没有写明是谁",
+            "which": "资料没有写明是哪一个"}
+_H = "[\u4e00-\u9fff]"
+# “哪…X” questions (understand.QTYPES "which"): what a name of class X ends in. A sentence that names
+# none (“《魔戒》的作者是哪国人” over sentences on the book's sources) does not answer.
+WHICH = [
+    (r"国家|国人|国", rf"{_H}{{1,4}}国(?![家际内外务道土民企有营库])"),
+    (r"公司|企业|集团", r"[\u4e00-\u9fffA-Za-z]{2,}(?:公司|集团|厂)"),
+    (r"党派|党", rf"{_H}{{1,6}}党"),
+    (r"盆地", rf"{_H}{{1,6}}盆地"),
+    (r"部队|军队", rf"{_H}{{1,6}}(?:队|军|团)"),
+    (r"大学|学校|学院", rf"{_H}{{1,8}}(?:大学|学院|学校|中学|小学|[一二三四五六七八九十]中)"),
+    (r"河流", rf"{_H}{{1,4}}(?:河|江)"),
+    (r"朝代", rf"{_H}{{1,2}}(?:朝|代)"),
+    (r"皇帝", rf"{_H}{{1,3}}(?:帝|宗|祖)"),
+    (r"语言", rf"{_H}{{1,4}}语"),
+    (r"宗教", rf"{_H}{{1,4}}教"),
+    (r"机构|单位|部门|组织", rf"{_H}{{1,8}}(?:部|局|委|办|厅|署|处|司|院|会|中心|组织|联盟|小组)"),
+    (r"法案|条约", rf"《[^》]+》|{_H}{{1,8}}(?:法|条约|法案)"),
+    (r"银行", rf"{_H}{{1,8}}银行"),
+    (r"医院", rf"{_H}{{1,8}}医院"),
+]
+
+
+# words that end like a name of the class and name none: “面向全国” is no country, “本单位” no body
+NOT_NAMES = frozenset("全国 各国 我国 本国 外国 两国 他国 出国 回国 强国 大国 归国 举国 该国 各部 本部 全部 内部 外部 干部 "
+                      "局部 总部 各委 各党 入党 全党 全队 各队".split())
+
+
+def type_gap(u: Understood) -> str:
+    """What the partial answer says is missing: “资料没有写明哪国人” for a which-question."""
+    if u.qtype == "which":
+        m = re.search(r"哪(?:一|1)?(?:个|家|所|种|支|条|座|部|项|类)?(?:" + "|".join(c for c, _ in WHICH) + ")", u.question)
+        if m:
+            return f"资料没有写明{m.group(0)}"
+    return TYPE_GAP[u.qtype]
+
+
+def names_which(question: str, n: str) -> bool:
+    """Does normalised sentence ``n`` name a thing of the class a “哪…X” question asks for — a name
+    the question does not hold itself (“这个国家” in the question is no answer to “哪一个国家”)?"""
+    for cls, pattern in WHICH:
+        if re.search(rf"哪(?:一|1)?(?:个|家|所|种|支|条|座|部|项|类)?(?:{cls})", question):
+            return any(m.group(0) not in question and m.group(0)[-2:] not in NOT_NAMES for m in re.finditer(pattern, n))
+    return True
 
 
 def answers_type(u: Understood, sentence: str) -> bool:
@@ -84,6 +130,8 @@ def answers_type(u: Understood, sentence: str) -> bool:
         return bool(DATE.search(n))
     if u.qtype == "who":
         return bool(PERSON.search(n))
+    if u.qtype == "which":
+        return names_which(u.question, n)
     return True
 
 
