@@ -37,6 +37,15 @@ def test_entity_aliases(corpus_index, question, found, how):
     assert (e.found, e.how) == (found, how)
 
 
+@pytest.mark.parametrize("question, parts", [
+    ("洛阳邻里中心采用什么模式", ("洛阳", "邻里中心")),
+    ("三河职教中心在哪", ("三河", "职教中心")),
+    ("周口港有哪些航线", ()),  # 港: one character is no unit to find on its own
+])
+def test_a_place_and_its_unit_are_a_second_form(corpus_index, question, parts):
+    assert understand_question(question, corpus_index).entities[0].parts == parts
+
+
 def test_typo_is_corrected_and_said(corpus_index):
     u = understand_question("招商引姿咋考核的", corpus_index)
     assert u.corrections == [("招商引姿", "招商引资")]
@@ -62,6 +71,8 @@ def test_typo_repair_never_breaks_the_next_word(corpus_index, question, correcti
     ("廈門累計有多少家世界500強來投資", "55个全球500强"),  # Traditional in, Simplified out
     ("樂清市規上電氣企業有多少家", "1300多家"),
     ("三和一中现在在校生多少人", "在校生"),  # typo in a place name
+    # a place's unit named in full once, described elsewhere as “洛阳采用…打造…三级邻里中心”
+    ("洛阳邻里中心采用什么模式", "政府主导"),
 ])
 def test_answered_with_the_fact(corpus_index, question, fact):
     a = ask(question, index=corpus_index)

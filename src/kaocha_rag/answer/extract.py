@@ -135,6 +135,11 @@ def answers_type(u: Understood, sentence: str) -> bool:
     return True
 
 
+def _says(n: str, t) -> bool:
+    """The sentence names the term: one of its forms, or a place and its unit said apart (洛阳 … 邻里中心)."""
+    return any(v in n for v in t.variants) or bool(t.parts and all(p in n for p in t.parts))
+
+
 def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | None = None,
            must: list[tuple[str, ...]] = ()) -> list[tuple[int, str]]:
     """(passage index, sentence) pairs in reading order of the passages; ``must``: each tuple
@@ -160,8 +165,8 @@ def choose(u: Understood, checks: list[Check], view: CorpusView, limit: int | No
             # under “（三）承德旅游职业学院”, “学院设有…33个专业” is about that college
             # and a word of what is asked that only the title or heading holds, half: “6月7日至6月10日,
             # …代表团赴…学习考察” under “市党政代表团外出考察工作总结” is the date of that 外出考察
-            cover = sum(w * (1.0 if any(v in n for v in t.variants) or t in places else 0.5) for t, w in weights
-                        if any(v in n or v in heads[hi] for v in t.variants)) / total
+            cover = sum(w * (1.0 if _says(n, t) or t in places else 0.5) for t, w in weights
+                        if _says(n, t) or any(v in heads[hi] for v in t.variants)) / total
             bonus = _type_bonus(u, s, n)
             score = cover + (1.0 if byline else bonus) + 0.3 * ch.hit.score - 0.03 * hi
             scored.append((score, hi, si, s, sents, bonus))

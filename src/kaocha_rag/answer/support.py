@@ -55,7 +55,9 @@ class Decision:
 def _has(text: str, term: Term) -> bool:
     if term.how == "part":
         return all(v in text for v in term.variants)
-    return any(v in text for v in term.variants)
+    if any(v in text for v in term.variants):
+        return True
+    return bool(term.parts) and any(all(p in s for p in term.parts) for s in re.split(r"[。！？；;\n]", text))
 
 
 def term_weight(term: Term, view: CorpusView) -> float:

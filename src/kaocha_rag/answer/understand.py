@@ -45,6 +45,8 @@ class Term:
     variants: tuple[str, ...] = ()  # every corpus form that satisfies it
     related: tuple[str, ...] = ()  # corpus words inside its forms (文化旅游 → 旅游): a lead, not an answer
     weight: float = 1.0  # an absent verb ("看病") counts half as much as an absent noun ("人民币")
+    # a place's unit said apart: 洛阳邻里中心 is also “洛阳采用…打造…三级邻里中心” (both in one sentence)
+    parts: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -110,6 +112,19 @@ def resolve_entity(name: str, corpus: CorpusView, lex: Lexicon) -> Term:
     if long:  # 承德旅院 → 承德旅游职业学院
         return Term(name, long, "alias", (long,))
     return Term(name)
+
+
+def with_parts(t: Term, corpus: CorpusView, lex: Lexicon) -> Term:
+    """A place + unit name (洛阳邻里中心) gets its two parts as a second form: the reports name the
+    unit once in full and describe it as “洛阳…三级邻里中心” elsewhere."""
+    for n in range(min(6, len(t.text) - 2), 1, -1):
+        place, unit = t.text[:n], t.text[n:]
+        if place in lex.places and len(unit) >= 3 and corpus.has(unit):
+            short = resolve_entity(place, corpus, lex)
+            if short.known and short.how in ("literal", "alias"):
+                t.parts = (short.found, unit)
+            break
+    return t
 
 
 def _corpus_places(corpus: CorpusView, lex: Lexicon) -> list[str]:
@@ -294,7 +309,7 @@ def understand(question: str, corpus: CorpusView, lex: Lexicon) -> Understood:
     ents = find_entities(q, corpus, lex)
     taken = [(s, e) for s, e, _ in ents]
     for s, e, name in ents:
-        u.entities.append(resolve_entity(name, corpus, lex))
+        u.entities.append(with_parts(resolve_entity(name, corpus, lex), corpus, lex))
     for m in YEAR.finditer(q):
         u.time.append(Term(m.group(1) + "年"))
         taken.append(m.span())
