@@ -73,6 +73,7 @@ def test_typo_repair_never_breaks_the_next_word(corpus_index, question, correcti
     ("三和一中现在在校生多少人", "在校生"),  # typo in a place name
     # a place's unit named in full once, described elsewhere as “洛阳采用…打造…三级邻里中心”
     ("洛阳邻里中心采用什么模式", "政府主导"),
+    ("招商引资没成绩的一把手会怎样", "代理负责"),  # lexicon: 实绩 = 业绩 ≈ 成绩
 ])
 def test_answered_with_the_fact(corpus_index, question, fact):
     a = ask(question, index=corpus_index)
