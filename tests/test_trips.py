@@ -41,6 +41,16 @@ def test_a_repeated_report_is_listed_once_under_its_fuller_copy_and_a_word_looke
     assert lines(a)[0] == "共 1 份考察报告（按“珠三角”）："
 
 
+def test_head_count_comes_from_the_trip_sentence_or_is_said_to_be_missing(corpus_index):
+    a = ask("每趟考察各去了几个人", index=corpus_index)
+    by_title = {x.split("》")[0][3:]: x for x in lines(a) if x.startswith("- 《")}
+    assert "人数：共计40余人[" in by_title["第二篇:赴先进地区学习考察报告"]  # after a preamble, in its 6th passage
+    assert "人数：一行19人[" in by_title["篇三:对标先进学习考察报告"]
+    assert "报告没有写明人数" in by_title["赴外地考察报告"]
+    n = int(re.search(r"共计40余人\[(\d+)\]", a.answer).group(1))
+    assert "共计40余人" in cited(a, n)
+
+
 def test_every_value_is_cited_by_a_passage_that_states_it(corpus_index):
     a = ask("这几次外出考察分别去了哪里", index=corpus_index)
     line = next(x for x in lines(a) if "赴外地考察报告" in x)

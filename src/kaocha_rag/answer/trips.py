@@ -24,9 +24,14 @@ FIELDS = {
               r"考察了?(?:哪些|哪几个)(?:地方|城市|县市|县|市)|(?:什么|哪个)城市|哪些(?:报告|考察)去了|去过?哪",
     "units": r"(?:去|考察|参观|看)了?(?:的)?(?:是)?(?:哪些|哪几个|什么)(?:单位|学校|企业|园区|院校)",
     "date": r"什么时候|哪年|哪一年|何时|什么时间|时间|日期|几月|[0-9一二三四五六七八九十]{1,2}月份?",
-    "delegation": r"谁带队|谁带的队|带队的?(?:是|有)?谁|谁率队|领队|带队|哪个班|什么班|谁去的|多少人|几个人|哪些人",
+    "delegation": r"谁带队|谁带的队|带队的?(?:是|有)?谁|谁率队|领队|带队|哪个班|什么班|谁去的|哪些人",
+    "size": r"多少人|几个人|几人|人数|多少名",
 }
-LABEL = {"places": "考察地点", "units": "考察单位", "date": "时间", "delegation": "带队 / 组成", "hidden": "考察地写作"}
+LABEL = {"places": "考察地点", "units": "考察单位", "date": "时间", "delegation": "带队 / 组成", "hidden": "考察地写作",
+         "size": "人数"}
+# the delegation's size as the trip sentence gives it: “共计40余人”, “共60多人”, “一行19人”, “53位同学”
+TRIP_SENTENCE = re.compile(r"赴|考察|带领|率领|一行|组织|参加")
+SIZE = re.compile(r"(?:共计|共有|共|一行|合计|总计)\s*([0-9]+(?:余|多)?(?:人|名))|([0-9]+(?:余|多)?[名位](?:同志|同学|学员|干部|成员))")
 # “哪几篇报告把考察地名隐去了，用XX或者星号代替”: the reports whose trip sentence writes the places
 # as X/xx/* (catalogue ``hidden``: 5 of the 10 bundled reports), each with what it does name
 HIDDEN = re.compile(r"隐去|隐掉|隐藏|隐匿|匿名|代替|代称|替代|打码|化名|星号|用(?:x+|\*+)|没(?:有)?写(?:明)?(?:具体)?的?(?:地名|城市名)")
@@ -186,6 +191,19 @@ def _han(s: str) -> str:
     return re.sub(r"[^\u4e00-\u9fff]", "", s)
 
 
+def _size(index, doc_id: str, cite) -> str:
+    """“人数：共计40余人[1]” from the report's first passages (where the trip sentence stands), or
+    that the report does not say."""
+    rows = sorted(index.manifest.chunks("WHERE doc_id=?", (doc_id,)), key=lambda c: c.get("ord", 0))
+    for c in rows:  # the first sentence that gives a head count of a trip (第二篇's stands 6th, after a preamble)
+        for sent in re.split(r"[。！？]", c["norm"]):
+            m = SIZE.search(sent)
+            if m and TRIP_SENTENCE.search(sent):
+                return f"{LABEL['size']}：{m.group(0)}{cite(c)}"
+    c = rows[0] if rows else None
+    return f"报告没有写明人数（报告开头见{cite(c)}）" if c else "报告没有写明人数"
+
+
 def _opening(index, doc_id: str) -> dict | None:
     rows = index.manifest.chunks("WHERE doc_id=?", (doc_id,))
     return rows[0] if rows else None
@@ -210,6 +228,9 @@ def answer(p: TripPlan, index, script) -> tuple[str, list[Hit]]:
     for r in p.reports:
         parts = []
         for f in p.fields:
+            if f == "size":
+                parts.append(_size(index, r.doc_id, cite))
+                continue
             values = getattr(r, f)
             values = values if isinstance(values, list) else ([values] if values else [])
             named = f == "places" and "hidden" in p.fields  # where a report that hides them does name places
