@@ -214,7 +214,10 @@ def enumerate_text(p: Plan, found: list[Found], searched: list[Scope], to_script
     cited: list[str] = []  # chunk_ids in citation order
     hits: dict[str, Hit] = {}
     lines: dict[str, list[str]] = {}
+    labels: dict[str, str] = {}
     for f in found:
+        label = f"《{f.report.title}》"  # its places are added below, cited by the passage naming them
+        labels[label] = _label_places(f, hits, cited)
         for hi, s in f.picked:
             h = f.checks[hi].hit
             cid = h.chunk["chunk_id"]
@@ -222,10 +225,11 @@ def enumerate_text(p: Plan, found: list[Found], searched: list[Scope], to_script
                 hits[cid] = h
                 cited.append(cid)
             place = place_of(s, h.chunk, f.report) if p.by_place else ""
-            where = f"{place}（《{f.report.title}》）" if place else _report_label(f.report)
+            where = f"{place}（《{f.report.title}》）" if place else label
             lines.setdefault(where, []).append(f"{to_script(s.strip())}[{cited.index(cid) + 1}]")
         for asked, used in f.near:
             lines[where].append(f"（资料中用的是“{used}”，不完全等同于“{asked}”）")
+    lines = {(k + labels[k] if k in labels else k): v for k, v in lines.items()}
     places = {k.split("（")[0] for k in lines if not k.startswith("《")}
     head = f"共检索 {len(searched)} 份报告，其中 {len(found)} 份有相关内容" + (
         f"，写明地方的有 {len(places)} 个：" if p.by_place and places else "：")
@@ -233,6 +237,24 @@ def enumerate_text(p: Plan, found: list[Found], searched: list[Scope], to_script
     missing = [sc.report for sc in searched if sc.report.doc_id not in {f.report.doc_id for f in found}]
     tail = [f"未找到相关内容的报告（{len(missing)} 份）：" + "、".join(f"《{r.title}》" for r in missing)] if missing else []
     return "\n".join([head, *body, *tail]), [hits[c] for c in cited]
+
+
+def _label_places(f: Found, hits: dict, cited: list[str]) -> str:
+    """“（广州、珠海、中山、东莞等[3]）”: the report's places that one of the line's passages names, cited
+    by it — a label states no place that no cited passage says (篇三's 垃圾桶 sentence gets none)."""
+    best, shown = None, []
+    for hi, _ in f.picked:
+        text = normalize(f.checks[hi].hit.chunk["text"])
+        named = [p for p in f.report.places if normalize(p) in text]
+        if len(named) > len(shown):
+            best, shown = f.checks[hi].hit, named
+    if not shown:
+        return ""
+    cid = best.chunk["chunk_id"]
+    if cid not in hits:
+        hits[cid] = best
+        cited.append(cid)
+    return f"（{'、'.join(shown[:4])}{'等' if len(shown) > 4 else ''}[{cited.index(cid) + 1}]）"
 
 
 def _report_label(r: Report) -> str:
