@@ -173,6 +173,18 @@ def test_which_question_needs_a_name_of_its_class(question, sentence, named):
     assert names_which(question, sentence) is named
 
 
+@pytest.mark.parametrize("named, sentence, other", [
+    # a when-question about a person: another person's date is no answer
+    (["慈禧太后"], "光绪二十五年十二月二十四日，溥俊受诏入宫。", True),
+    (["慈禧太后"], "咸丰二年，慈禧入宫。", False),  # a short form of the subject names her
+    (["鲁苏"], "4月22日至27日,县委书记张新带着县党政考察团一行50余人考察学习。", False),  # 鲁苏 is no person
+])
+def test_another_persons_date_table(named, sentence, other):
+    from kaocha_rag.answer.extract import _another_persons_date
+
+    assert _another_persons_date(named, normalize(sentence)) is other
+
+
 def test_which_question_without_a_name_of_its_class_is_partial(corpus_index):
     a = ask("承德旅游职业学院是哪一个国家的学校", index=corpus_index)
     assert a.status == "partial" and a.answer.startswith("资料没有写明哪一个国家")

@@ -279,6 +279,21 @@ def blank_figures(picked: list[tuple[int, str]]) -> list[str]:
     return [m.group(0) for _, s in picked for m in BLANK.finditer(normalize(s))]
 
 
+def _another_persons_date(named: list[str], n: str) -> bool:
+    """“慈禧太后在哪一年入宫”: a sentence that does not name the person asked about (慈禧太后, 慈禧,
+    太后) but names another (“溥俊受诏入宫”) gives that other person's date."""
+    import jieba.posseg as pseg
+
+    # three characters at least: jieba tags short forms such as 鲁苏 (山东+江苏) nr as well
+    persons = [w for w in named if len(w) >= 3 and [p.flag for p in pseg.lcut(w)] == ["nr"]]
+    if not persons:
+        return False
+    forms = {f for w in persons for f in (w, w[:2], w[-2:]) if len(f) >= 2}
+    if any(f in n for f in forms):
+        return False
+    return any(p.flag == "nr" and len(p.word) >= 2 and p.word not in forms for p in pseg.lcut(n))
+
+
 def gives(u: Understood, check: Check, sentence: str) -> bool:
     """Does the sentence give the date or person asked for — of the asked event? “承德旅游职业学院
     新校区啥时候启用的”: a date in a sentence without 启用 (or 投入使用) is no answer; the event word must
@@ -288,6 +303,8 @@ def gives(u: Understood, check: Check, sentence: str) -> bool:
     if u.qtype not in ("when", "who"):
         return True
     named = [e.text for e in u.entities + u.names]
+    if u.qtype == "when" and _another_persons_date(named, normalize(sentence)):
+        return False
     events = [t for t in u.topic if t.known and not any(t.text in n for n in named)]
     c = check.hit.chunk
     where = normalize(" ".join([c["title"], *c["section"], sentence]))
