@@ -3,6 +3,8 @@
 Table tests: one question as users type it → the status and a fact the answer must hold
 (or the gap it must name). The questions are our own, not the issue's examples.
 """
+import re
+
 import pytest
 
 from kaocha_rag.answer.ask import ask, understand_question
@@ -225,6 +227,17 @@ def test_llm_answer_with_nothing_supported_falls_back_offline(corpus_index, fake
     assert (a.mode, a.status) == ("extractive", "answered") and "洛阳" not in a.answer
     assert "年设计吞吐能力5000万吨" in a.answer
     assert any("已改用离线抽取式回答" in n for n in a.notes)
+
+
+def test_llm_answer_that_is_only_a_source_title_falls_back_offline(corpus_index, fake):
+    def title_only(body):  # what the 0.5B model once wrote: a source's name in 《》, cited, nothing else
+        first = re.search(r"\[1\] 《[^》]*》\s*([^，,。]+)", body["messages"][-1]["content"]).group(1).strip()
+        return f"[1] 《{first}》"  # the words are the passage's own, so only the emptiness can fail it
+
+    fake.reply = title_only
+    a = ask("周口港的吞吐能力有多大", index=corpus_index, settings=_llm(corpus_index, fake))
+    assert a.mode == "extractive" and "年设计吞吐能力5000万吨" in a.answer
+    assert any("只有出处、没有内容" in n for n in a.notes)
 
 
 def test_refused_and_partial_questions_never_reach_the_llm(corpus_index, fake):

@@ -346,6 +346,10 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
     if not res.supported:
         notes.append("大模型的回答与所引资料对不上，已改用离线抽取式回答")
         return None
+    # “[1] 《第二篇…》”: a small model sometimes answers with the source's title and nothing else
+    if len(re.sub(r"《[^》]*》|\[\d+\]|[^\u4e00-\u9fff]", "", res.text)) < 6:
+        notes.append("大模型的回答只有出处、没有内容，已改用离线抽取式回答")
+        return None
     # Renumber so that [1] is the first passage the answer cites.
     remap = {old: new for new, old in enumerate(res.used, 1)}
     body = renumber(res.text, remap)
