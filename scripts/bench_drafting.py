@@ -61,6 +61,15 @@ def fragment(text: str) -> bool:
             or any(body.count(a) != body.count(b) for a, b in QUOTES))
 
 
+def pct(a: int, b: int) -> str:
+    return f"{a}/{b} ({100 * a / b:.0f} %)" if b else "—"
+
+
+def write_dump(path: str, rows: list[dict]) -> None:
+    if path:
+        Path(path).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in rows) + "\n", encoding="utf-8")
+
+
 def judge(row: dict, o, index: Index) -> dict:
     t = draft.understand_topic(row["topic"], index, row.get("regions") or [])
     words = [w for w in t.words() if len(w) >= 2] + [r for r in row.get("regions") or []]
@@ -134,7 +143,6 @@ def main() -> None:
         dump.append({"id": row["id"], "topic": row["topic"], "result": r, "outline": o.to_dict()})
         print(f"{row['id']:4} {row['topic'][:14]:28} {str(o.grounded):8} {r['covered']:>2}/{r['must']:<3} "
               f"{r['role_ok']:>2}/{r['points']:<3} {r['off']:>4} {r['dup']:>4} {r['frag']:>4} {dt:5.1f}")
-    pct = lambda a, b: f"{a}/{b} ({100 * a / b:.0f} %)" if b else "—"  # noqa: E731
     times.sort()
     print()
     print(f"must-cover facts cited      {pct(tot['covered'], tot['must'])}")
@@ -145,8 +153,7 @@ def main() -> None:
     print(f"covered topics refused      {refused_cov}/{n_cov}")
     print(f"uncovered topics refused    {pct(refused_unc, n_unc)}")
     print(f"outline latency             median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")
-    if args.dump:
-        Path(args.dump).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in dump) + "\n", encoding="utf-8")
+    write_dump(args.dump, dump)
 
 
 SECTIONS = ("基本情况", "主要做法与经验", "差距与启示", "下一步打算和建议")
@@ -187,7 +194,6 @@ def bench_sections(rows: list[dict], index: Index, args) -> None:
         tot["sections"] += len(SECTIONS)
         print(f"{row['id']:4} {row['topic'][:14]:28} {facts:>2}/{len(row['must_cover']):<3} "
               f"{'':>9} {unsup:>5} {fallback:>6} {secs:6.1f}")
-    pct = lambda a, b: f"{a}/{b} ({100 * a / b:.0f} %)" if b else "—"  # noqa: E731
     times.sort()
     print(f"\nmode: {args.llm}, {len(covered)} covered topics x 4 sections")
     print(f"must-cover facts cited      {pct(tot['facts'], tot['must'])}")
@@ -195,8 +201,7 @@ def bench_sections(rows: list[dict], index: Index, args) -> None:
     print(f"unsupported figures         {tot['unsupported']}")
     print(f"LLM sections fallen back    {tot['fallback']}/{tot['sections']}")
     print(f"section latency             median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")
-    if args.dump:
-        Path(args.dump).write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in dump) + "\n", encoding="utf-8")
+    write_dump(args.dump, dump)
 
 
 if __name__ == "__main__":
