@@ -219,10 +219,17 @@ def test_offline_section_is_paragraphs_by_theme_every_sentence_cited(corpus_inde
     assert len(paras) < sum(len(re.findall(r"\[\d+\]", p["text"])) for p in paras)
     for c in part.citations:
         assert roles_of(corpus_index.chunk(c["chunk_id"])) in draft_mod.SECTION_ROLES["主要做法与经验"]
-    market = draft_section("主要做法与经验", "农贸市场提升改造", index=corpus_index).sections[0]["points"]
-    said = [re.findall(r"[。\]]在([^，]{2,8}?)，", p["text"]) for p in market]
-    assert "杭州市" in said[0]  # the place is said once a paragraph, not “在杭州市，” before each of its sentences
-    assert all(len(s) == len(set(s)) for s in said), said
+    from kaocha_rag.answer.retrieve import Hit
+    from kaocha_rag.draft.outline import Cites
+    from kaocha_rag.draft.points import Point
+    from kaocha_rag.draft.section import paragraphs
+
+    chunk = {"chunk_id": "c1", "doc_id": "d", "section": ["一、先进经验", "（五）农贸市场"], "title": "t", "text": "x",
+             "source": "s.txt"}
+    hit = Hit(1, 1.0, chunk)
+    pts = [Point(f"洛阳：{t}", hit, t, 1.0, "农贸市场", "洛阳") for t in ("政府给予政策扶持。", "资金投入多元化。")]
+    # the place is said once a paragraph, not “在洛阳，” before each of its sentences
+    assert paragraphs(pts, Cites(), False)[0]["text"] == "（一）农贸市场。在洛阳，政府给予政策扶持。[1]资金投入多元化。[1]"
     plans = draft_section("下一步打算和建议", "城市管理", index=corpus_index)
     assert plans.citations and all(roles_of(corpus_index.chunk(c["chunk_id"])) == "打算·建议" for c in plans.citations)
 
@@ -421,3 +428,20 @@ def test_region_outline_leaves_out_the_other_cities_of_a_shared_passage(corpus_i
     assert any("3057.18亿美元" in t for t in texts), texts
     assert not any("滨海新区" in t for t in texts), texts
     assert not any(t.startswith("深圳市：") and ("在厦" in t or "三个城市" in t) for t in texts), texts
+
+
+@pytest.mark.parametrize("marker, sentence, place", [
+    # a city named later in the passage is not this sentence's place (武侯区's 街长制 after the “杭州模式”)
+    ("700条街道", "在700条街道全面推行“街长制”管理，引入民间街长。", ""),
+    ("政府支持明晰化", "政府支持明晰化，本次考察的X区X市场在农贸市场建设过程中给予政策扶持。", ""),
+    # a sentence about all the places visited gets no one city's label
+    ("综合交通枢纽", "各地都紧盯全国性综合交通枢纽建设，着力优化提升中心城区交通环境。", ""),
+    # the sentence's own place stands
+    ("龙门实验室", "洛阳以高水平国家创新型城市建设为目标。", "洛阳"),
+])
+def test_a_point_is_labelled_only_with_a_place_its_words_support(corpus_index, marker, sentence, place):
+    from kaocha_rag.answer.retrieve import Hit
+    from kaocha_rag.draft.points import place_of
+
+    chunk = next(c for c in corpus_index.manifest.chunks("", ()) if marker in c["text"])
+    assert place_of(sentence, Hit(1, 1.0, chunk), corpus_index, False) == place

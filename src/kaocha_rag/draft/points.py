@@ -117,13 +117,23 @@ def places_in(text: str, index: Index) -> list[str]:
     return out
 
 
+MANY_PLACES = re.compile(r"各地|三地|两地|多地|各市|三市|各县|这些地区|这些地方|几个城市|三个城市|七地|六县")
+
+
 def place_of(sent: str, hit: Hit, index: Index, own: bool) -> str:
     """The place a point is about: named in the sentence, its headings or (not for the writer's own
     plans) its passage; "" when none is named."""
     c = hit.chunk
+    if MANY_PLACES.search(normalize(sent)):  # “各地都紧盯…”: about all of them, no one city's
+        return ""
     sources = [normalize(sent), normalize(" ".join(c["section"][1:] or c["section"]))]
     if not own:
-        sources.append(normalize(c["text"]))
+        # the passage's subject is named in its opening sentence; a city named further on (“…杭州模式”)
+        # may be another place than the one this sentence is about (“本次考察的X区X市场…”)
+        # — and the passage names no other place (武侯区's 街长制 follows a sentence on the “杭州模式”)
+        opening = [x for x in sentences(c["text"]) if not _is_heading(x)][:1]
+        if len(set(places_in(normalize(c["text"]), index))) == 1:
+            sources += [normalize(x) for x in opening]
     for k, text in enumerate(sources):
         found = list(dict.fromkeys(places_in(text, index)))
         # a passage naming several places (“三个城市…滨海新区…深圳市…厦门市”) says nothing of which one
