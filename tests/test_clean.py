@@ -17,6 +17,9 @@ from conftest import SEEDS
     ("考察報告正文。\n已閱讀5頁,還剩3頁未讀\n下載本文檔\n觀念的碰撞。", "考察報告正文。\n觀念的碰撞。"),
     ("溫馨提示：\n1.本站資源僅供學習\n網站客服：12345\n正文開始。", "正文開始。"),
     ("一、推荐访问的网站很多。", "一、推荐访问的网站很多。"),
+    # a table's leftovers between a sentence and a run-in heading of a long line go; the heading starts a line
+    ("长" * 200 + "发展。60%以3-5個三、從某種意義上看,企業家經濟。", "长" * 200 + "发展。\n三、從某種意義上看,企業家經濟。"),
+    ("长" * 200 + "。在3个三、四线城市开展试点。", "长" * 200 + "。在3个三、四线城市开展试点。"),
 ])
 def test_clean_table(raw, expected):
     assert clean(raw).text == expected

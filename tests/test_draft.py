@@ -320,6 +320,8 @@ def test_a_second_point_from_a_passage_only_when_others_are_used(corpus_index):
     # a PDF's table leftovers before a run-in heading (seed 002) go; “三、四线城市” is a sentence
     ("60%以3-5个三、从某种意义上看,现代市场经济就是企业家经济。", "从某种意义上看,现代市场经济就是企业家经济。"),
     ("在3个三、四线城市开展试点。", "在3个三、四线城市开展试点。"),
+    ("三、从某种意义上看,现代市场经济就是企业家经济。", "从某种意义上看,现代市场经济就是企业家经济。"),
+    ("三、四线城市房价企稳。", "三、四线城市房价企稳。"),
     ("一是推行“红色物业”全覆盖。", "推行“红色物业”全覆盖。"),
 ])
 def test_strip_label_table(raw, expected):

@@ -43,10 +43,10 @@ def complete(s: str) -> bool:
             and not re.match(r"^[，,、；;：:。）)”’和及与并而但且或等]", s))
 
 
-# a converted PDF's leftovers before a heading that was run into the line: “60%以3-5个三、从某种意义上看,…”
-# (a table cell, then 三、): up to 12 characters holding a digit, then “X、” not followed by another numeral
+# a heading's ordinal run into the sentence (“三、从某种意义上看,…”), and a converted PDF's leftovers before
+# it (“60%以3-5个三、…”: up to 12 characters holding a digit); never “X、” followed by another numeral
 # (“3个三、四线城市” is a sentence)
-JUNK_LEAD = re.compile(rf"^[^。，,；;！？]{{0,12}}?\d[^。，,；;！？]{{0,8}}?[{NUM_ZH}]+、(?![{NUM_ZH}])")
+JUNK_LEAD = re.compile(rf"^(?:[^。，,；;！？]{{0,12}}?\d[^。，,；;！？]{{0,8}}?)?[{NUM_ZH}]+、(?![{NUM_ZH}])")
 
 
 def strip_label(s: str) -> str:
