@@ -168,9 +168,10 @@ def test_bad_lexicon_line_is_named(tmp_path):
     ("周口引进了哪家公司", "周口先后引进杭州娃哈哈集团等一批知名企业。", True),
 ])
 def test_which_question_needs_a_name_of_its_class(question, sentence, named):
-    from kaocha_rag.answer.extract import names_which
-    from kaocha_rag.answer.understand import qtype_of
+    from kaocha_rag.answer.extract import WHICH, names_which
+    from kaocha_rag.answer.understand import WHICH_CLASSES, qtype_of
 
+    assert set(WHICH) == set(WHICH_CLASSES)  # every class a question may ask has the names that answer it
     assert qtype_of(question) == "which"
     assert names_which(question, sentence) is named
 

@@ -16,7 +16,7 @@ from ..ingest.clean import normalize
 from .lexicon import CorpusView
 from .names import name_in
 from .support import Check, term_weight
-from .understand import Understood
+from .understand import WHICH_Q, Understood
 
 # who answers: a person or post, or the unit that does it (“与华强方特共同出资”, “市“两办”要…汇编成册”,
 # “由街道和社区…监管”)
@@ -77,27 +77,25 @@ def _counts(n: str, word: str) -> bool:
 TYPE_GAP = {"number": "资料中没有写明这个数字", "when": "资料没有写明时间", "who": "资料没有写明是谁",
             "which": "资料没有写明是哪一个"}
 _H = "[\u4e00-\u9fff]"
-# “哪…X” questions (understand.QTYPES "which"): what a name of class X ends in. A sentence that names
-# none (“《魔戒》的作者是哪国人” over sentences on the book's sources) does not answer.
-WHICH = [
-    (r"国家|国人|国", rf"{_H}{{1,4}}国(?![家际内外务道土民企有营库])"),
-    (r"公司|企业|集团", r"[\u4e00-\u9fffA-Za-z]{2,}(?:公司|集团|厂)"),
-    (r"党派|党", rf"{_H}{{1,6}}党"),
-    (r"盆地", rf"{_H}{{1,6}}盆地"),
-    (r"部队|军队", rf"{_H}{{1,6}}(?:队|军|团)"),
-    (r"大学|学校|学院", rf"{_H}{{1,8}}(?:大学|学院|学校|中学|小学|[一二三四五六七八九十]中)"),
-    (r"河流", rf"{_H}{{1,4}}(?:河|江)"),
-    (r"朝代", rf"{_H}{{1,2}}(?:朝|代)"),
-    (r"皇帝", rf"{_H}{{1,3}}(?:帝|宗|祖)"),
-    (r"语言", rf"{_H}{{1,4}}语"),
-    (r"宗教", rf"{_H}{{1,4}}教"),
-    (r"机构|单位|部门|组织", rf"{_H}{{1,8}}(?:部|局|委|办|厅|署|处|司|院|会|中心|组织|联盟|小组)"),
-    (r"法案|条约", rf"《[^》]+》|{_H}{{1,8}}(?:法|条约|法案)"),
-    (r"银行", rf"{_H}{{1,8}}银行"),
-    (r"医院", rf"{_H}{{1,8}}医院"),
-]
-
-
+# “哪…X” questions (understand.WHICH_Q; one entry per understand.WHICH_CLASSES): what a name of class X
+# ends in. A sentence that names none (“《魔戒》的作者是哪国人” over sentences on the book's sources) does not answer.
+WHICH = {
+    "国家|国人|国": rf"{_H}{{1,4}}国(?![家际内外务道土民企有营库])",
+    "公司|企业|集团": r"[\u4e00-\u9fffA-Za-z]{2,}(?:公司|集团|厂)",
+    "党派|党": rf"{_H}{{1,6}}党",
+    "盆地": rf"{_H}{{1,6}}盆地",
+    "部队|军队": rf"{_H}{{1,6}}(?:队|军|团)",
+    "大学|学校|学院": rf"{_H}{{1,8}}(?:大学|学院|学校|中学|小学|[一二三四五六七八九十]中)",
+    "河流": rf"{_H}{{1,4}}(?:河|江)",
+    "朝代": rf"{_H}{{1,2}}(?:朝|代)",
+    "皇帝": rf"{_H}{{1,3}}(?:帝|宗|祖)",
+    "语言": rf"{_H}{{1,4}}语",
+    "宗教": rf"{_H}{{1,4}}教",
+    "机构|单位|部门|组织": rf"{_H}{{1,8}}(?:部|局|委|办|厅|署|处|司|院|会|中心|组织|联盟|小组)",
+    "法案|条约": rf"《[^》]+》|{_H}{{1,8}}(?:法|条约|法案)",
+    "银行": rf"{_H}{{1,8}}银行",
+    "医院": rf"{_H}{{1,8}}医院",
+}
 # words that end like a name of the class and name none: “面向全国” is no country, “本单位” no body
 NOT_NAMES = frozenset("全国 各国 我国 本国 外国 两国 他国 出国 回国 强国 大国 归国 举国 该国 各部 本部 全部 内部 外部 干部 "
                       "局部 总部 各委 各党 入党 全党 全队 各队".split())
@@ -105,20 +103,18 @@ NOT_NAMES = frozenset("全国 各国 我国 本国 外国 两国 他国 出国 �
 
 def type_gap(u: Understood) -> str:
     """What the partial answer says is missing: “资料没有写明哪国人” for a which-question."""
-    if u.qtype == "which":
-        m = re.search(r"哪(?:一|1)?(?:个|家|所|种|支|条|座|部|项|类)?(?:" + "|".join(c for c, _ in WHICH) + ")", u.question)
-        if m:
-            return f"资料没有写明{m.group(0)}"
-    return TYPE_GAP[u.qtype]
+    m = WHICH_Q.search(u.question) if u.qtype == "which" else None
+    return f"资料没有写明{m.group(0)}" if m else TYPE_GAP[u.qtype]
 
 
 def names_which(question: str, n: str) -> bool:
     """Does normalised sentence ``n`` name a thing of the class a “哪…X” question asks for — a name
     the question does not hold itself (“这个国家” in the question is no answer to “哪一个国家”)?"""
-    for cls, pattern in WHICH:
-        if re.search(rf"哪(?:一|1)?(?:个|家|所|种|支|条|座|部|项|类)?(?:{cls})", question):
-            return any(m.group(0) not in question and m.group(0)[-2:] not in NOT_NAMES for m in re.finditer(pattern, n))
-    return True
+    m = WHICH_Q.search(question)
+    if not m:
+        return True
+    pattern = next(v for k, v in WHICH.items() if m.group(1) in k.split("|"))
+    return any(x.group(0) not in question and x.group(0)[-2:] not in NOT_NAMES for x in re.finditer(pattern, n))
 
 
 def answers_type(u: Understood, sentence: str) -> bool:
