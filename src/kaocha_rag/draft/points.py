@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..answer.citations import sentences
-from ..ingest.clean import NUM_ZH, ngrams, normalize
+from ..ingest.clean import HEAD_ORDINAL, NUM_ZH, TABLE_LEFTOVER, ngrams, normalize
 from ..answer.extract import _is_heading
 from ..index.index import Index
 from ..answer.retrieve import Hit
@@ -44,9 +44,8 @@ def complete(s: str) -> bool:
 
 
 # a heading's ordinal run into the sentence (“三、从某种意义上看,…”), and a converted PDF's leftovers before
-# it (“60%以3-5个三、…”: up to 12 characters holding a digit); never “X、” followed by another numeral
-# (“3个三、四线城市” is a sentence)
-JUNK_LEAD = re.compile(rf"^(?:[^。，,；;！？]{{0,12}}?\d[^。，,；;！？]{{0,8}}?)?[{NUM_ZH}]+、(?![{NUM_ZH}])")
+# it (“60%以3-5个三、…”, clean.TABLE_LEFTOVER); never “X、” followed by another numeral (“3个三、四线城市”)
+JUNK_LEAD = re.compile(rf"^(?:{TABLE_LEFTOVER})?{HEAD_ORDINAL}")
 
 
 def strip_label(s: str) -> str:
@@ -131,9 +130,8 @@ def place_of(sent: str, hit: Hit, index: Index, own: bool) -> str:
         # the passage's subject is named in its opening sentence; a city named further on (“…杭州模式”)
         # may be another place than the one this sentence is about (“本次考察的X区X市场…”)
         # — and the passage names no other place (武侯区's 街长制 follows a sentence on the “杭州模式”)
-        opening = [x for x in sentences(c["text"]) if not _is_heading(x)][:1]
         if len(set(places_in(normalize(c["text"]), index))) == 1:
-            sources += [normalize(x) for x in opening]
+            sources += [normalize(x) for x in sentences(c["text"]) if not _is_heading(x)][:1]
     for k, text in enumerate(sources):
         found = list(dict.fromkeys(places_in(text, index)))
         # a passage naming several places (“三个城市…滨海新区…深圳市…厦门市”) says nothing of which one

@@ -183,8 +183,11 @@ def join_broken_title(m: Mapped) -> Mapped:
 # --- run-in headings inside long lines -------------------------------------
 _INLINE_HEAD = re.compile(rf"(?<=[。；;])(?=[{NUM_ZH}]{{1,3}}、)")
 # a converted PDF's table leftovers between a sentence and the next heading: “…发展。60%以3-5個三、從某種
-# 意義上看” (a digit within 12 characters, then X、 not followed by another numeral: “3个三、四线城市” is text)
-_JUNK_BEFORE_HEAD = re.compile(rf"(?<=[。；;])[^。，,；;：:\n]{{0,12}}?\d[^。，,；;：:\n]{{0,8}}?(?=[{NUM_ZH}]{{1,3}}、(?![{NUM_ZH}]))")
+# 意義上看” (a digit within 12 characters, then X、 not followed by another numeral: “3个三、四线城市” is text);
+# draft/points.py strips the same from a point
+TABLE_LEFTOVER = r"[^。，,；;：:！？\n]{0,12}?\d[^。，,；;：:！？\n]{0,8}?"
+HEAD_ORDINAL = rf"[{NUM_ZH}]{{1,3}}、(?![{NUM_ZH}])"
+_JUNK_BEFORE_HEAD = re.compile(rf"(?<=[。；;]){TABLE_LEFTOVER}(?={HEAD_ORDINAL})")
 
 
 def split_inline_headings(m: Mapped) -> Mapped:
@@ -194,8 +197,7 @@ def split_inline_headings(m: Mapped) -> Mapped:
     pos = 0
     for line in m.text.split("\n"):
         if len(line) > 200:
-            junk = {x.end(): x for x in _JUNK_BEFORE_HEAD.finditer(line)}
-            spans += [(pos + x.start(), pos + x.end(), "\n") for x in junk.values()]
+            spans += [(pos + x.start(), pos + x.end(), "\n") for x in _JUNK_BEFORE_HEAD.finditer(line)]
             spans += [(pos + x.start(), pos + x.start(), "\n") for x in _INLINE_HEAD.finditer(line)]
         pos += len(line) + 1
     return edit(m, spans)
