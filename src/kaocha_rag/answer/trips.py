@@ -191,17 +191,16 @@ def _han(s: str) -> str:
     return re.sub(r"[^\u4e00-\u9fff]", "", s)
 
 
-def _size(index, doc_id: str, cite) -> str:
-    """“人数：共计40余人[1]” from the report's first passages (where the trip sentence stands), or
-    that the report does not say."""
+def _size(index, doc_id: str) -> str:
+    """The delegation's head count as the report's trip sentence gives it (“共计40余人”), or "" —
+    the first sentence that gives one of a trip (第二篇's stands in its 6th passage, after a preamble)."""
     rows = sorted(index.manifest.chunks("WHERE doc_id=?", (doc_id,)), key=lambda c: c.get("ord", 0))
-    for c in rows:  # the first sentence that gives a head count of a trip (第二篇's stands 6th, after a preamble)
+    for c in rows:
         for sent in re.split(r"[。！？]", c["norm"]):
             m = SIZE.search(sent)
             if m and TRIP_SENTENCE.search(sent):
-                return f"{LABEL['size']}：{m.group(0)}{cite(c)}"
-    c = rows[0] if rows else None
-    return f"报告没有写明人数（报告开头见{cite(c)}）" if c else "报告没有写明人数"
+                return m.group(0)
+    return ""
 
 
 def _opening(index, doc_id: str) -> dict | None:
@@ -228,10 +227,7 @@ def answer(p: TripPlan, index, script) -> tuple[str, list[Hit]]:
     for r in p.reports:
         parts = []
         for f in p.fields:
-            if f == "size":
-                parts.append(_size(index, r.doc_id, cite))
-                continue
-            values = getattr(r, f)
+            values = _size(index, r.doc_id) if f == "size" else getattr(r, f)  # size: no catalogue field
             values = values if isinstance(values, list) else ([values] if values else [])
             named = f == "places" and "hidden" in p.fields  # where a report that hides them does name places
             if not values and f == "places" and r.hidden and not named:  # “赴*、*、*等三市”: said so
