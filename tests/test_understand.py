@@ -23,6 +23,7 @@ def _in(fact: str, text: str) -> bool:
     ("安吉县GDP是多少", ["安吉县"], [], ["gdp"]),
     ("深圳那几个园区招商都咋整的", ["深圳"], [], []),  # no "商都" across word boundaries
     ("考察团在上海浦东看到了哪些自贸区制度创新", ["上海", "浦东"], [], []),
+    ("谁领导的政党被民主共和党反对", ["民主共和党"], [], []),  # 共和 (a county) inside a party's name
 ])
 def test_understood_constraints(corpus_index, question, entities, time, metric):
     u = understand_question(question, corpus_index)
@@ -166,6 +167,7 @@ def test_bad_lexicon_line_is_named(tmp_path):
     ("世界上哪一个国家最早发行纸币", "这个国家发展很快。", False),  # 这个国家 is no country's name
     ("汉江流经哪一个盆地", "三源汇合后始称汉江，自西向东流至武侯镇后进入汉中盆地。", True),
     ("周口引进了哪家公司", "周口先后引进杭州娃哈哈集团等一批知名企业。", True),
+    ("周口第一家集装箱码头运营公司是哪一家", "周口先后引进杭州娃哈哈集团等一批知名企业。", True),  # class before 是哪
 ])
 def test_which_question_needs_a_name_of_its_class(question, sentence, named):
     from kaocha_rag.answer.extract import WHICH, names_which
@@ -186,6 +188,20 @@ def test_another_persons_date_table(named, sentence, other):
     from kaocha_rag.answer.extract import _another_persons_date
 
     assert _another_persons_date(named, normalize(sentence)) is other
+
+
+@pytest.mark.parametrize("entities, title, sentence, held", [
+    # a which-question about a place is answered where that place is said: sentence, headings or title
+    (["台湾"], "摩托车", "这款机车由Merryweather消防车辆制造公司生产。", False),
+    (["台湾"], "摩托车", "三阳工业成为台湾地区第一家机车制造公司。", True),
+    (["周口"], "周口港考察报告", "先后引进杭州娃哈哈集团等一批知名企业。", True),
+])
+def test_which_answer_is_about_the_asked_place(entities, title, sentence, held):
+    from kaocha_rag.answer.extract import _of_the_place
+    from kaocha_rag.answer.understand import Term, Understood
+
+    u = Understood("", entities=[Term(e, e, "literal", (e,)) for e in entities], qtype="which")
+    assert _of_the_place(u, {"title": title, "section": []}, sentence) is held
 
 
 def test_which_question_without_a_name_of_its_class_is_partial(corpus_index):

@@ -16,7 +16,7 @@ from ..ingest.clean import normalize
 from .lexicon import CorpusView
 from .names import name_in
 from .support import Check, term_weight
-from .understand import WHICH_Q, Understood
+from .understand import WHICH_Q, Understood, which_class
 
 # who answers: a person or post, or the unit that does it (“与华强方特共同出资”, “市“两办”要…汇编成册”,
 # “由街道和社区…监管”)
@@ -104,6 +104,8 @@ NOT_NAMES = frozenset("全国 各国 我国 本国 外国 两国 他国 出国 �
 def type_gap(u: Understood) -> str:
     """What the partial answer says is missing: “资料没有写明哪国人” for a which-question."""
     m = WHICH_Q.search(u.question) if u.qtype == "which" else None
+    if m and m.group("c2"):  # “…公司是哪一家” → “资料没有写明是哪一家公司”
+        return f"资料没有写明是{m.group(0)[len(m.group('c2')) + 1:]}{m.group('c2')}"
     return f"资料没有写明{m.group(0)}" if m else TYPE_GAP[u.qtype]
 
 
@@ -113,7 +115,7 @@ def names_which(question: str, n: str) -> bool:
     m = WHICH_Q.search(question)
     if not m:
         return True
-    pattern = next(v for k, v in WHICH.items() if m.group(1) in k.split("|"))
+    pattern = next(v for k, v in WHICH.items() if which_class(m) in k.split("|"))
     return any(x.group(0) not in question and x.group(0)[-2:] not in NOT_NAMES for x in re.finditer(pattern, n))
 
 
@@ -290,11 +292,26 @@ def _another_persons_date(named: list[str], n: str) -> bool:
     return any(p.flag == "nr" and len(p.word) >= 2 and p.word not in forms for p in pseg.lcut(n))
 
 
+def _of_the_place(u: Understood, chunk: dict, sentence: str) -> bool:
+    """A name, date or person given for a place asked about is given where that place is said: in the
+    sentence, its heading path or its report's title. “台湾地区第一家机车制造公司是哪一家” over a passage
+    on motorcycles that names 台湾 once: its sentence on England's Merryweather company is another
+    place's first maker."""
+    known = [e for e in u.entities if e.known]
+    if not known:
+        return True
+    where = normalize(" ".join([chunk["title"], *chunk["section"], sentence]))
+    return all(_says(where, e) for e in known)
+
+
 def gives(u: Understood, check: Check, sentence: str) -> bool:
     """Does the sentence give the date or person asked for — of the asked event? “承德旅游职业学院
     新校区啥时候启用的”: a date in a sentence without 启用 (or 投入使用) is no answer; the event word must
     be in the sentence, its heading or its report's title (a figure is bound to its metric in ``choose``)."""
     if not answers_type(u, sentence):
+        return False
+    c = check.hit.chunk
+    if u.qtype == "which" and not _of_the_place(u, c, sentence):
         return False
     if u.qtype not in ("when", "who"):
         return True
@@ -302,6 +319,5 @@ def gives(u: Understood, check: Check, sentence: str) -> bool:
     if u.qtype == "when" and _another_persons_date(named, normalize(sentence)):
         return False
     events = [t for t in u.topic if t.known and not any(t.text in n for n in named)]
-    c = check.hit.chunk
     where = normalize(" ".join([c["title"], *c["section"], sentence]))
     return not events or any(v in where for t in events for v in t.variants)

@@ -27,7 +27,15 @@ ORG_SUFFIX = r"(?:[一二三四五六七八九十]中|中学|小学|学校|医�
 # the classes a “哪…X” question asks a name of, each a group of words for one class
 WHICH_CLASSES = ("国家|国人|国", "公司|企业|集团", "党派|党", "盆地", "部队|军队", "大学|学校|学院", "河流", "朝代", "皇帝",
                  "语言", "宗教", "机构|单位|部门|组织", "法案|条约", "银行", "医院")
-WHICH_Q = re.compile(r"哪(?:一|1)?(?:个|家|所|种|支|条|座|部|项|类)?(" + "|".join(WHICH_CLASSES) + ")")
+_CLASS = "|".join(WHICH_CLASSES)
+_WHICH_MEASURE = r"哪(?:一|1)?(?:个|家|所|种|支|条|座|部|项|类)?"
+# “哪一家公司” and “…制造公司是哪一家”: the class before or after the asking word
+WHICH_Q = re.compile(rf"{_WHICH_MEASURE}(?P<c>{_CLASS})|(?P<c2>{_CLASS})(?:是|为){_WHICH_MEASURE}(?![\u4e00-\u9fff]{{0,2}}(?:{_CLASS}))")
+
+
+def which_class(m: re.Match) -> str:
+    """The class a WHICH_Q match asks for (公司 in “哪一家公司” and in “公司是哪一家”)."""
+    return m.group("c") or m.group("c2")
 QTYPES = [
     ("number", r"多少|(?<![那这哪])几[个家条项亿万年次倍所座]|多大|多长|多高|多宽|多远|多重|规模|数量|比例|占比|增长了?多少|排名|第几"),
     ("who", r"谁|哪位|哪些人|什么人|带队|领队|牵头人|负责人"),
@@ -148,7 +156,7 @@ def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, i
     while i < len(q):
         for n in range(min(8, len(q) - i), 1, -1):
             w = q[i:i + n]
-            if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds)):
+            if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds and not _inside_org(q, i, n))):
                 end = i + n + (_unit_suffix(q[i + n:], lex) or short_unit(q[i:], n, corpus))
                 if end > i + n and not resolve_entity(q[i:end], corpus, lex).known and (
                         re.search(r"[靠把被将在对向给让用以从到去来搞抓]", q[i + n:end]) or _has_verb(q[i + n:end]) or
@@ -165,6 +173,21 @@ def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, i
         if pos >= 0 and not any(s < pos + len(w) and pos < e for s, e, _ in spans) and w not in lex.soft:
             spans.append((pos, pos + len(w), w))
     return sorted(spans)
+
+
+def _inside_org(q: str, i: int, n: int) -> bool:
+    """The two characters at ``i`` are part of an organisation's name jieba reads as one word: 共和
+    (共和县, a place) in “民主共和党”, where 共和党 is a party."""
+    import jieba.posseg as pseg
+
+    _jieba()
+    pos = 0
+    for w in pseg.cut(q):
+        end = pos + len(w.word)
+        if pos <= i and i + n <= end:
+            return w.flag == "nt" and len(w.word) > n
+        pos = end
+    return False
 
 
 def _has_verb(s: str) -> bool:
