@@ -26,6 +26,11 @@ Each variant's passages are written one file each (title line, then the text) to
 <cache>/<set>/<variant>/index-<embedder>; a second run reuses the index (unchanged files are
 skipped by content hash). Every question goes through kaocha_rag.answer.ask.ask, offline.
 
+A near-miss answer read by hand and found right (the article repeats the fact in a kept passage) is listed
+in --read (default eval/reviews/nearmiss-read.tsv: set, id, verdict right|wrong, the answer's first 40
+characters, why); the summary then also gives "not wrongly answered, read": a listed answer counts
+only while the answer still opens with the same 40 characters, and an unlisted answer counts as wrong.
+
 Printed: a Markdown table per set and kind (answered / partial / refused, gold passage cited,
 latency), then 10 near-miss questions that were answered, with their answers. --dump writes
 every question as a JSON line (kind, status, answer, citations, the gold passage).
@@ -212,7 +217,28 @@ def frac(k: int, n: int) -> str:
     return f"{k}/{n} = {k / n:.0%}" if n else "—"
 
 
-def table(results: list[tuple[dict, list[dict], dict]], embedder: str) -> str:
+def head(answer: str) -> str:
+    return "".join(answer.split())[:40]
+
+
+def load_read(path: Path) -> dict:
+    """(set, id) -> (verdict, answer head) from the hand-read file; {} when there is none."""
+    if not path or not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        f = line.split("\t")
+        if len(f) >= 4:
+            out[(f[0], f[1])] = (f[2], f[3])
+    return out
+
+
+def right_by_read(x: dict, read: dict) -> bool:
+    v = read.get((x["set"], x["id"]))
+    return bool(v) and v[0] == "right" and head(x["answer"]) == v[1]
+
+
+def table(results: list[tuple[dict, list[dict], dict]], embedder: str, read: dict | None = None) -> str:
     out = ["| set | kind | questions | answered | partial | refused | answered or partial | gold passage cited "
            "| cites a same-group passage | p50 s | p95 s | passages / chunks in index |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -242,6 +268,11 @@ def table(results: list[tuple[dict, list[dict], dict]], embedder: str) -> str:
         lines.append(f"- {s['name']}: {len(s['groups'])} groups; false refusals {frac(sum(x['status'] == 'refused' for x in a), len(a))}; "
                      f"near-miss refused or partial {frac(sum(x['status'] != 'answered' for x in m), len(m))}, "
                      f"wrongly answered {frac(sum(x['status'] == 'answered' for x in m), len(m))}")
+        if read:
+            ok = sum(x["status"] != "answered" or right_by_read(x, read) for x in m)
+            known = sum(x["status"] == "answered" and (x["set"], x["id"]) in read for x in m)
+            lines.append(f"  - read by hand ({known} of {sum(x['status'] == 'answered' for x in m)} answered near-miss answers "
+                         f"listed in the read file): **not wrongly answered {frac(ok, len(m))}**")
     return "\n".join(lines)
 
 
@@ -272,6 +303,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kaocha-nearmiss")
     ap.add_argument("--dump", type=Path, help="write every question, kind, status and answer as JSON lines")
     ap.add_argument("--show", type=int, default=10, help="near-miss questions answered to print per set")
+    ap.add_argument("--read", type=Path, default=ROOT / "eval" / "reviews" / "nearmiss-read.tsv",
+                    help="hand verdicts on answered near-miss questions (TSV: set, id, right|wrong, answer head, why)")
     a = ap.parse_args()
     results = []
     for name in a.sets.split(","):
@@ -286,7 +319,7 @@ def main() -> None:
                 for _, rs, _ in results:
                     for r in rs:
                         f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(table(results, a.embedder))
+    print(table(results, a.embedder, load_read(a.read)))
     print(show_wrong(results, a.show, a.seed))
 
 
