@@ -5,7 +5,9 @@
 
 Per topic and overall:
 - cover: must-cover facts cited — a citation's passage holds the evidence (kaocha_rag.bench.evaluate.squash);
-- role: cited points whose passage's role (roles.py) is one the section draws on (draft.SECTION_ROLES);
+- role: cited points whose role (roles.py) is one the section draws on (draft.SECTION_ROLES): the passage's
+  role, or the sentence's where its wording moved it (a visited place's practice in a lesson passage;
+  counted apart as "moved by wording");
 - off: off-topic points — the point holds a must_not marker, or neither the point, its passage nor
   the passage's heading path holds any topic term or expansion (draft.understand_topic: the words,
   their synonyms and corpus forms; the judgement is mechanical, not a hand read);
@@ -76,7 +78,7 @@ def judge(row: dict, o, index: Index) -> dict:
     by_n = {c["n"]: c for c in o.citations}
     cited_text = [squash(c["text"]) for c in o.citations]
     covered = sum(1 for m in row["must_cover"] if any(squash(m["evidence"]) in ct for ct in cited_text))
-    pts, role_ok, off, frag = [], 0, 0, 0
+    pts, role_ok, off, frag, moved = [], 0, 0, 0, 0
     for s in o.sections:
         name = draft.bare_heading(s["heading"])
         for p in s["points"]:
@@ -85,7 +87,9 @@ def judge(row: dict, o, index: Index) -> dict:
             c = by_n[p["citations"][0]]
             chunk = index.chunk(c["chunk_id"]) or c
             pts.append((p["text"], c))
-            role_ok += roles_of(chunk) in draft.SECTION_ROLES.get(name, ())
+            role = p.get("role") or roles_of(chunk)  # the sentence's role where its wording moved it
+            role_ok += role in draft.SECTION_ROLES.get(name, ())
+            moved += role != roles_of(chunk)
             n = normalize(p["text"])
             around = normalize(p["text"] + c["text"] + " ".join(c["section"]))
             if any(normalize(m) in n for m in row.get("must_not", [])) or not any(w in around for w in words):
@@ -99,7 +103,7 @@ def judge(row: dict, o, index: Index) -> dict:
             if a == b or len(ga & gb) / max(1, min(len(ga), len(gb))) >= 0.6:
                 dups += 1
     return {"must": len(row["must_cover"]), "covered": covered, "points": len(pts), "role_ok": role_ok,
-            "off": off, "dup": dups, "frag": frag}
+            "off": off, "dup": dups, "frag": frag, "moved": moved}
 
 
 def main() -> None:
@@ -118,7 +122,7 @@ def main() -> None:
     made = {d["id"]: d for d in load_jsonl(args.outlines)} if args.outlines else {}
     if not made:
         draft.outline("招商引资", index=index)  # warm-up: model load, lexicon, catalogue
-    tot = {k: 0 for k in ("must", "covered", "points", "role_ok", "off", "dup", "frag")}
+    tot = {k: 0 for k in ("must", "covered", "points", "role_ok", "off", "dup", "frag", "moved")}
     refused_cov = refused_unc = n_cov = n_unc = 0
     times, dump = [], []
     print(f"{'id':4} {'topic':28} {'grounded':8} {'cover':>6} {'role':>6} {'off':>4} {'dup':>4} {'frag':>4} {'s':>5}")
@@ -146,7 +150,7 @@ def main() -> None:
     times.sort()
     print()
     print(f"must-cover facts cited      {pct(tot['covered'], tot['must'])}")
-    print(f"points with matching role   {pct(tot['role_ok'], tot['points'])}")
+    print(f"points with matching role   {pct(tot['role_ok'], tot['points'])} ({tot['moved']} placed by their wording)")
     print(f"off-topic points            {pct(tot['off'], tot['points'])}")
     print(f"duplicate point pairs       {tot['dup']}")
     print(f"fragments                   {tot['frag']}")

@@ -150,7 +150,7 @@ def test_no_two_points_from_the_same_fact(community, city):
 
 def test_roles_match_sections(corpus_index, city):
     for s, p, c in _cited(city):
-        role = roles_of(corpus_index.chunk(c["chunk_id"]))
+        role = p.get("role") or roles_of(corpus_index.chunk(c["chunk_id"]))  # a sentence's role where its wording moved it
         assert role in draft_mod.SECTION_ROLES[draft_mod.bare_heading(s["heading"])], (s["heading"], role, p["text"])
     # what the visited places did never comes from the home city's own plan ("三、笃行:该怎么干")
     practice = [c for s, _, c in _cited(city) if s["heading"].endswith("主要做法与经验")]
@@ -230,8 +230,16 @@ def test_offline_section_is_paragraphs_by_theme_every_sentence_cited(corpus_inde
     pts = [Point(f"洛阳：{t}", hit, t, 1.0, "农贸市场", "洛阳") for t in ("政府给予政策扶持。", "资金投入多元化。")]
     # the place is said once a paragraph, not “在洛阳，” before each of its sentences
     assert paragraphs(pts, Cites(), False)[0]["text"] == "（一）农贸市场。在洛阳，政府给予政策扶持。[1]资金投入多元化。[1]"
+    from kaocha_rag.draft.points import ORDER
+
     plans = draft_section("下一步打算和建议", "城市管理", index=corpus_index)
-    assert plans.citations and all(roles_of(corpus_index.chunk(c["chunk_id"])) == "打算·建议" for c in plans.citations)
+    role = {c["n"]: roles_of(corpus_index.chunk(c["chunk_id"])) for c in plans.citations}
+    assert plans.citations and set(role.values()) <= {"打算·建议", "启示·差距"}
+    # a lesson passage gives a plan only by a sentence that orders what home should do (“加快政府职能转变…”)
+    text = "".join(p["text"] for p in plans.sections[0]["points"])
+    for sent, n in re.findall(r"([^。\]]+。)\[(\d+)\]", text):
+        if role[int(n)] == "启示·差距":
+            assert ORDER.match(normalize(re.sub(r"^（[一二三四五六七八九十]）[^。]+。|^在[^，]+，", "", sent))), sent
 
 
 # -- issue 14, remaining targets: material a writer would use -----------------------------------------
@@ -359,7 +367,7 @@ def test_a_rich_section_grows_only_by_strong_points(corpus_index):
     outline_mod = importlib.import_module("kaocha_rag.draft.outline")
     t = draft_mod.understand_topic("城市管理", corpus_index)
     hits = hits_by_section(t, corpus_index, 12)["主要做法与经验"]
-    chosen = outline_mod.section_points(t, hits, corpus_index, "主要做法与经验", [])
+    chosen = outline_mod.section_points(t, make_points(t, hits, corpus_index, "主要做法与经验"), corpus_index, "主要做法与经验", [])
     n = SECTION_MAX["主要做法与经验"]
     assert n < len(chosen) <= n + SECTION_EXTRA
     first = {p.hit.chunk["chunk_id"] for p in chosen[:n]}
@@ -447,3 +455,33 @@ def test_a_point_is_labelled_only_with_a_place_its_words_support(corpus_index, m
 
     chunk = next(c for c in corpus_index.manifest.chunks("", ()) if marker in c["text"])
     assert place_of(sentence, Hit(1, 1.0, chunk), corpus_index, False) == place
+
+
+@pytest.mark.parametrize("sentence, practice, plan", [
+    # a lesson passage's sentence on what a visited place did, the place named in it: a practice
+    ("天台县始终把企业家队伍建设作为一项重点工作来抓，试行领导干部联系企业制度。", True, False),
+    ("三河一中非常重视校园文化建设，一是走廊文化，让每一面墙壁说话。", True, False),
+    # a comparison, a feeling or home in it: stays a lesson
+    ("相比之下，嘉善县的纽扣产业起步更早。", False, False),
+    ("天台县的做法值得我们学习借鉴。", False, False),
+    # an order with no subject and no visited place: the writer's plan
+    ("依托县委党校等现有资源组建企业家教育培训中心，定期邀请专家授课。", False, True),
+    ("大力倡导“小政府大服务”理念，加快完善相关工作机制。", False, True),
+    # an order naming a visited place is no plan for home
+    ("大力学习天台县经验，完善企业家培训。", False, False),
+])
+def test_a_lesson_sentence_is_placed_by_what_it_does(corpus_index, sentence, practice, plan):
+    from kaocha_rag.answer.retrieve import Hit
+    from kaocha_rag.draft.points import Point, home_plan, visited_practice
+
+    chunk = next(iter(corpus_index.manifest.chunks("", ())))  # the rules read the sentence, not its passage
+    p = Point(sentence, Hit(1, 1.0, chunk), "", 1.0, "", "")
+    assert visited_practice(p, corpus_index) is practice and home_plan(p, corpus_index) is plan
+
+
+def test_outline_moves_a_visited_places_practice_out_of_the_lessons(corpus_index):
+    o = draft_mod.outline("加强企业家队伍建设", index=corpus_index)
+    where = {p["text"][:12]: (s["heading"], p.get("role")) for s in o.sections for p in s["points"] if p["citations"]}
+    tiantai = [v for k, v in where.items() if "天台县始终把企业家" in k or k.startswith("天台县：天台县始终")]
+    assert tiantai and all(h.endswith("主要做法与经验") and r == "做法·经验" for h, r in tiantai), where
+    assert not any(h.endswith("差距与启示") and k.startswith("依托县委党校") for k, (h, _) in where.items()), where

@@ -8,14 +8,15 @@ from other regions' reports, so they are marked slots (【待补充：…】), n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from ..answer.ask import assess, citation_dict
 from ..answer.citations import Citation
 from ..ingest.clean import ORDINALS, normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
-from .points import make_points, pick
+from ..ingest import roles
+from .points import home_plan, make_points, pick, visited_practice
 from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, Topic, hits_by_section, named,
                     understand_topic)
 
@@ -23,6 +24,7 @@ from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCT
 class Point(TypedDict):
     text: str  # one sentence or paragraph with its [n]
     citations: list[int]  # the n of the passages it cites (Outline.citations)
+    role: NotRequired[str]  # the role of what it says (roles.py); slots have none
 
 
 class Section(TypedDict):
@@ -104,10 +106,31 @@ def grounded(t: Topic, hits: list[Hit], index: Index) -> tuple[bool, str]:
     return False, d.gap
 
 
-def section_points(t: Topic, hits: list[Hit], index: Index, name: str, kept: list[str]) -> list:
+def candidates(t: Topic, per_section: dict[str, list[Hit]], index: Index) -> dict[str, list]:
+    """Each section's candidate points, from the passages of its roles; a lesson passage's sentence
+    that tells what a visited place did goes to 主要做法与经验 (points.visited_practice), one that
+    orders what home should do to 下一步打算和建议 (points.home_plan)."""
+    return place_lessons({name: make_points(t, per_section[name], index, name) for name, _, _ in STRUCTURE}, index)
+
+
+def place_lessons(out: dict[str, list], index: Index) -> dict[str, list]:
+    """Moves the lesson points (out[LESSONS]) that report a visited place's practice or order home's
+    plan to those sections, each re-sorted by score."""
+    for target, role, test in ((PRACTICES, roles.PRACTICE, visited_practice), (PLANS, roles.PLAN, home_plan)):
+        moved = [p for p in out.get(LESSONS, []) if test(p, index)]
+        for p in moved:
+            p.role = role
+        out[LESSONS] = [p for p in out.get(LESSONS, []) if p not in moved]
+        out[target] = sorted(out.get(target, []) + moved, key=lambda p: -p.score)
+    return out
+
+
+LESSONS, PRACTICES, PLANS = "差距与启示", "主要做法与经验", "下一步打算和建议"
+
+
+def section_points(t: Topic, points: list, index: Index, name: str, kept: list[str]) -> list:
     """A section's points: the best SECTION_MAX, then up to SECTION_EXTRA more that hold STRONG of
     the request. What the regions did must be about them; the lessons and plans need not name them."""
-    points = make_points(t, hits, index, name)
     strict = name in VISITED_SECTIONS
     chosen = pick(points, SECTION_MAX[name], kept, t.regions, strict=strict)
     rest = [p for p in points if p not in chosen and p.cover >= STRONG]
@@ -133,11 +156,12 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     cites = Cites()
     kept: list[str] = []
     sections, found = [], 0
+    cands = candidates(t, per_section, index)
     for i, (name, _, slot) in enumerate(STRUCTURE):
         points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
-        chosen = section_points(t, per_section[name], index, name, kept)
+        chosen = section_points(t, cands[name], index, name, kept)
         found += len(chosen)
-        points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
+        points += [{"text": p.text, "citations": [cites.n(p.hit)], "role": p.role} for p in chosen]
         if not chosen:
             points.append({"text": SLOT.format(f"资料中没有{name}方面关于“{topic}”的内容，请补充"), "citations": []})
         sections.append({"heading": f"{ORDINALS[i]}、{name}", "points": points})

@@ -10,6 +10,7 @@ from ..answer.citations import sentences
 from ..ingest.clean import HEAD_ORDINAL, NUM_ZH, TABLE_LEFTOVER, ngrams, normalize
 from ..answer.extract import _is_heading
 from ..index.index import Index
+from ..ingest import roles
 from ..answer.retrieve import Hit
 from .topic import GENERIC_PLACES, NEAR_DUP, ON_PART, ON_TOPIC, QUOTES, RUN_IN_LABEL, VISITED_SECTIONS, Topic
 
@@ -187,6 +188,7 @@ class Point:
     theme: str
     place: str
     cover: float = 0.0  # Topic.cover of the sentence
+    role: str = ""  # the sentence's role (roles.py): its passage's, unless its wording says otherwise (visited_practice)
 
 
 # a sentence that proposes or speaks of the writer's own place, inside a passage typed 做法·经验 ("建议重点
@@ -200,6 +202,35 @@ TRIP_TALK = re.compile(r"^(?:通过|经过)?(?:本次|这次|此次)(?:学习)?�
 OWN_VOICE = re.compile(r"^(?:建议|应当|应该|必须|进一步|可以考虑|也可以|今后|下一步|相比之下|对照|我们|我[县市区镇省])"
                        r"|考虑实施|可以考虑|建议(?:将|把|在|对|以|继续|重点|由)"  # "围绕…,考虑实施“四百干部行动”"
                        r"|争取(?:市里|省里)(?:的)?支持")
+
+
+# what a lesson or a plan sounds like: a comparison, a feeling, home ("我们", "我县"), "should"; "要" not
+# in 重要/主要/需要/要求
+LESSON_OR_PLAN = re.compile(r"启示|借鉴|值得|感到|感受|认识到|体会|差距|相比|相较|对照|反思|我们|我[县市区镇校]|应当|应该|必须|"
+                            r"建议|亟需|亟待|(?<![重主需只])要(?![求素点的])")
+
+
+# a plan said as an order, subject left out: “依托县委党校等现有资源组建企业家教育培训中心…”, “大力倡导…理念”
+ORDER = re.compile(r"^(?:依托|大力|加快|不断|积极|继续|进一步|着力|切实|努力|力争|全力|尽快|抓紧|建议|结合(?:明年|今年|我|本))")
+
+
+def visited_practice(p: Point, index: Index) -> bool:
+    """A sentence of a lesson passage that tells what a visited place did, the place named in the
+    sentence itself: “天台县始终把企业家队伍建设作为一项重点工作来抓…” under “三、比较与启示” is a
+    practice of 天台县 and belongs under 主要做法与经验 (an independent read put 6 of 102 such points
+    in the wrong section). A sentence with any word of comparison, feeling, home or “should” stays."""
+    body = p.text.split("：", 1)[1] if p.place and p.text.startswith(p.place + "：") else p.text
+    n = normalize(body)
+    return bool(places_in(n, index)) and not (OWN_VOICE.search(n) or LESSON_OR_PLAN.search(n) or TRIP_TALK.match(n)
+                                              or ORDER.match(n))
+
+
+def home_plan(p: Point, index: Index) -> bool:
+    """A sentence of a lesson passage that is the writer's plan for home: an order with no subject and
+    no visited place named (“依托县委党校等现有资源组建企业家教育培训中心…” under “三、比较与启示”
+    belongs under 下一步打算和建议)."""
+    n = normalize(p.text)
+    return bool(ORDER.match(n)) and not places_in(n, index)
 
 
 def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
@@ -249,7 +280,7 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
                     continue
             text = body if not place or place in n else f"{place}：{body}"
             score = cover + 0.5 * head_cover + 0.3 * h.score - 0.02 * rank
-            out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place, cover))
+            out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place, cover, roles.roles_of(c)))
     return sorted(out, key=lambda p: -p.score)
 
 

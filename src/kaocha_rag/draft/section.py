@@ -14,7 +14,7 @@ from ..answer.citations import FirstUse, check, cited_numbers, overlap, renumber
 from ..index.index import Index
 from ..answer.prompts import render
 from ..settings import Settings
-from .outline import Cites, Outline, grounded, refusal_notes
+from .outline import LESSONS, PLANS, PRACTICES, Cites, Outline, grounded, place_lessons, refusal_notes
 from .points import Point, make_points, pick, to_simplified
 from .topic import SECTION_ROLES, SLOT, STRUCTURE, section_hits, understand_topic
 
@@ -69,8 +69,10 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
     name = section_name(section)
     t = understand_topic(topic, index)
     hits = section_hits(t, index, name, k)
+    # a lesson passage's sentence on a visited place's practice, or home's plan, belongs here (place_lessons)
+    lessons = section_hits(t, index, LESSONS, k) if name in (PRACTICES, PLANS) and topic.strip() else []
     title = f"{section}（{topic}）"
-    ok, reason = grounded(t, hits, index) if topic.strip() else (False, "主题为空")
+    ok, reason = grounded(t, hits + lessons, index) if topic.strip() else (False, "主题为空")
     if not ok:
         return Outline(title, [], [], False, refusal_notes(t, reason, index))
     notes = []
@@ -96,7 +98,8 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
         except LLMError as exc:
             notes.append(f"{exc}，已改用离线拼写")
     cites = Cites()
-    chosen = pick(make_points(t, hits, index, name), 10, [], [], per_passage=3)
+    found = {LESSONS: make_points(t, lessons, index, LESSONS), name: make_points(t, hits, index, name)}
+    chosen = pick(place_lessons(found, index)[name], 10, [], [], per_passage=3)
     if not chosen:
         notes.append(f"资料中没有{name}方面关于“{topic}”的内容。")
         return Outline(title, [{"heading": section, "points": [{"text": SLOT.format(f"{name}（{topic}）"), "citations": []}]}],
