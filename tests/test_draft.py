@@ -467,6 +467,8 @@ def test_a_point_is_labelled_only_with_a_place_its_words_support(corpus_index, m
     # an order with no subject and no visited place: the writer's plan
     ("依托县委党校等现有资源组建企业家教育培训中心，定期邀请专家授课。", False, True),
     ("大力倡导“小政府大服务”理念，加快完善相关工作机制。", False, True),
+    ("要加强对企业家队伍的培养，提高企业家的经营管理水平。", False, True),
+    ("要求各部门限时办结。", False, False),  # 要求 is no order to home
     # an order naming a visited place is no plan for home
     ("大力学习天台县经验，完善企业家培训。", False, False),
 ])
@@ -485,3 +487,6 @@ def test_outline_moves_a_visited_places_practice_out_of_the_lessons(corpus_index
     tiantai = [v for k, v in where.items() if "天台县始终把企业家" in k or k.startswith("天台县：天台县始终")]
     assert tiantai and all(h.endswith("主要做法与经验") and r == "做法·经验" for h, r in tiantai), where
     assert not any(h.endswith("差距与启示") and k.startswith("依托县委党校") for k, (h, _) in where.items()), where
+    # a practice passage's order to home (“不断完善企业家激励机制…”) is a plan, not what the visited places did
+    orders = [h for k, (h, _) in where.items() if k.startswith("不断完善企业家激励")]
+    assert orders and all(h.endswith("下一步打算和建议") for h in orders), where

@@ -114,13 +114,14 @@ def candidates(t: Topic, per_section: dict[str, list[Hit]], index: Index) -> dic
 
 
 def place_lessons(out: dict[str, list], index: Index) -> dict[str, list]:
-    """Moves the lesson points (out[LESSONS]) that report a visited place's practice or order home's
-    plan to those sections, each re-sorted by score."""
-    for target, role, test in ((PRACTICES, roles.PRACTICE, visited_practice), (PLANS, roles.PLAN, home_plan)):
-        moved = [p for p in out.get(LESSONS, []) if test(p, index)]
+    """Moves the lesson points (out[LESSONS]) that report a visited place's practice, and the lesson
+    and practice points that order home's plan, to those sections, each re-sorted by score."""
+    for source, target, role, test in ((LESSONS, PRACTICES, roles.PRACTICE, visited_practice),
+                                       (LESSONS, PLANS, roles.PLAN, home_plan), (PRACTICES, PLANS, roles.PLAN, home_plan)):
+        moved = [p for p in out.get(source, []) if test(p, index)]
         for p in moved:
             p.role = role
-        out[LESSONS] = [p for p in out.get(LESSONS, []) if p not in moved]
+        out[source] = [p for p in out.get(source, []) if p not in moved]
         out[target] = sorted(out.get(target, []) + moved, key=lambda p: -p.score)
     return out
 

@@ -211,7 +211,8 @@ LESSON_OR_PLAN = re.compile(r"启示|借鉴|值得|感到|感受|认识到|体�
 
 
 # a plan said as an order, subject left out: “依托县委党校等现有资源组建企业家教育培训中心…”, “大力倡导…理念”
-ORDER = re.compile(r"^(?:依托|大力|加快|不断|积极|继续|进一步|着力|切实|努力|力争|全力|尽快|抓紧|建议|结合(?:明年|今年|我|本))")
+ORDER = re.compile(r"^(?:依托|大力|加快|不断|积极|继续|进一步|着力|切实|努力|力争|全力|尽快|抓紧|建议|结合(?:明年|今年|我|本)|"
+                   r"要(?![求素点的]))")
 
 
 def visited_practice(p: Point, index: Index) -> bool:
@@ -226,9 +227,9 @@ def visited_practice(p: Point, index: Index) -> bool:
 
 
 def home_plan(p: Point, index: Index) -> bool:
-    """A sentence of a lesson passage that is the writer's plan for home: an order with no subject and
-    no visited place named (“依托县委党校等现有资源组建企业家教育培训中心…” under “三、比较与启示”
-    belongs under 下一步打算和建议)."""
+    """A sentence of a lesson or practice passage that is the writer's plan for home: an order with no
+    subject and no visited place named (“依托县委党校等现有资源组建企业家教育培训中心…” under “三、比较与
+    启示”, “不断完善企业家激励机制…” under a practice heading belong under 下一步打算和建议)."""
     n = normalize(p.text)
     return bool(ORDER.match(n)) and not places_in(n, index)
 
