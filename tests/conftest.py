@@ -171,9 +171,10 @@ def fake():
 
 
 def llm_settings(index, fake, **kw):
-    """The index's settings pointed at the fake LLM server."""
+    """The index's settings pointed at the fake LLM server; figure questions (多少/何时) go to it too
+    (``llm_figures``), as most LLM tests check what the checks make of the model's figures."""
     return index.settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "fake-model",
-                                             "llm_api_key": "sk-test", "llm_timeout": 3.0, **kw})
+                                             "llm_api_key": "sk-test", "llm_timeout": 3.0, "llm_figures": True, **kw})
 
 
 def dev_qa():

@@ -114,7 +114,8 @@ def test_llm_timeout_falls_back(corpus_index, fake):
 
 
 def test_llm_refused_connection_falls_back(corpus_index):
-    s = corpus_index.settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "m"})
+    s = corpus_index.settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "m",
+                                                       "llm_figures": True})
     a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=s)
     assert a.mode == "extractive" and any("无法连接" in n for n in a.notes)
 
@@ -130,7 +131,7 @@ def test_hostile_passage_stays_inside_data_section(fresh_index, fake, tmp_path):
                  encoding="utf-8")
     fresh_index.ingest([p])
     fake.reply = "丙地港口年吞吐量3000万吨[1]。"
-    s = fresh_index.settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "m"})
+    s = fresh_index.settings.model_copy(update={"llm_base_url": fake.url, "llm_model": "m", "llm_figures": True})
     a = ask("丙地港口年吞吐量是多少？", index=fresh_index, settings=s)
     msgs = fake.requests[-1]["body"]["messages"]
     user = msgs[-1]["content"]
@@ -234,3 +235,15 @@ def test_a_report_named_by_its_ordinal_limits_the_answer_to_it(corpus_index):
     assert a.status == "answered" and a.citations, a.answer
     assert {c["title"] for c in a.citations} == {"第五篇：赴先进地区学习城市管理工作的考察报告"}, a.citations
     assert "杭州模式" in a.answer
+
+
+def test_figure_questions_quote_the_report_unless_the_model_is_asked_to(corpus_index, fake):
+    # default: a how-many or when question is answered by the report's own sentence, never the model's
+    # rewording (the 0.5B model gave 黄岛区's “2.5倍” as 崂山区's); other questions still go to the model
+    fake.reply = "周口中心港年设计吞吐能力5000万吨[1]。"
+    plain = llm_settings(corpus_index, fake, llm_figures=False)
+    a = ask("周口港的吞吐能力是多少？", index=corpus_index, settings=plain)
+    assert fake.requests == [] and a.mode == "extractive" and "5000万吨" in a.answer
+    assert any("直接引用原文句子" in n for n in a.notes)
+    ask("周口港是怎么发展港口经济的？", index=corpus_index, settings=plain)
+    assert len(fake.requests) == 1

@@ -211,6 +211,11 @@ def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     return text, [d.checks[i].hit for i in used]
 
 
+# a figure or a date is what a secretary copies into the report: the report's own sentence, quoted, not a
+# model's rewording of it (Settings.llm_figures)
+FIGURE_TYPES = ("number", "when")
+
+
 def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | None = None,
                settings: Settings | None = None, model=None, k: int | None = None,
                doc_ids: list[str] | None = None) -> Iterator[tuple[str, Answer | None]]:
@@ -248,6 +253,9 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         yield a.answer, a
         return
     top = d.checks[: k or settings.top_k]
+    if model is not None and d.status == "answered" and u.qtype in FIGURE_TYPES and not settings.llm_figures:
+        notes.append("数字、时间类问题直接引用原文句子（未交给大模型改写，见设置 llm_figures）")
+        model = None
     if model is not None and d.status == "answered":
         final = None
         for text, a in _llm_answer(question, q, [c.hit for c in top], settings, model, notes, index):
