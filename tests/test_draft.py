@@ -490,3 +490,17 @@ def test_outline_moves_a_visited_places_practice_out_of_the_lessons(corpus_index
     # a practice passage's order to home (“不断完善企业家激励机制…”) is a plan, not what the visited places did
     orders = [h for k, (h, _) in where.items() if k.startswith("不断完善企业家激励")]
     assert orders and all(h.endswith("下一步打算和建议") for h in orders), where
+
+
+@pytest.mark.parametrize("sentence, said", [
+    # the basis of what follows (“按照…要求/规定，”) is not what the sentence is about
+    ("按照中央、省、市城市管理执法体制改革要求和住建部的规定，XX年底统一配备制式服装。", "XX年底统一配备制式服装。"),
+    ("配备城市管理装备，按照上级部署，配齐执法车辆。", "配备城市管理装备，配齐执法车辆。"),
+    # “按照《…规范》实施…改造提升” carries the sentence's own verb: kept whole
+    ("由区市场发展中心牵头，按照《XX市农贸市场基本管理规范》实施高标准的改造提升，打造诚信农贸市场。",
+     "由区市场发展中心牵头，按照《XX市农贸市场基本管理规范》实施高标准的改造提升，打造诚信农贸市场。"),
+])
+def test_a_basis_clause_is_not_what_a_sentence_is_about(sentence, said):
+    from kaocha_rag.draft.points import FRAME
+
+    assert FRAME.sub("", sentence) == said

@@ -234,6 +234,11 @@ def home_plan(p: Point, index: Index) -> bool:
     return bool(ORDER.match(n)) and not places_in(n, index)
 
 
+# an opening clause that gives the basis of what follows: “按照中央、省、市城市管理执法体制改革要求和…的规定，
+# XX年底…统一规范配备制式服装” is about uniforms, not the reform
+FRAME = re.compile(r"(?:^|(?<=[，,]))(?:按照|根据|依照|依据|遵照)[^，,。；;！？]{2,80}(?:要求|规定|部署|精神|安排|意见|原则|指示)[，,]")
+
+
 def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
     """The sentence (normalised) shares the topic's terms, or one of the things the request names
     (Topic.part_cover), or stands under a heading that does (``head_cover``: Topic.cover of its headings)."""
@@ -270,8 +275,9 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
             if not complete(body):
                 continue
             n = normalize(body)
-            cover = t.cover(n)
-            if not on_topic(t, n, head_cover) or TRIP_TALK.match(n) or (section in VISITED_SECTIONS and OWN_VOICE.search(n)):
+            said = FRAME.sub("", n)  # the topic named only in “按照…要求，” is the sentence's basis, not its subject
+            cover = t.cover(said)
+            if not on_topic(t, said, head_cover) or TRIP_TALK.match(n) or (section in VISITED_SECTIONS and OWN_VOICE.search(n)):
                 continue
             if t.regions and not any(r in n for r in t.regions) and other_place(n, c, t.regions, index):
                 continue  # a 深圳 outline quoting “2024年，滨海新区外贸进出口总额…” from the three-city passage
