@@ -79,15 +79,15 @@ def judge(row: dict, o, index: Index) -> dict:
     cited_text = [squash(c["text"]) for c in o.citations]
     covered = sum(1 for m in row["must_cover"] if any(squash(m["evidence"]) in ct for ct in cited_text))
     pts, role_ok, off, frag, moved = [], 0, 0, 0, 0
-    for s in o.sections:
+    for si, s in enumerate(o.sections):
         name = draft.bare_heading(s["heading"])
-        for p in s["points"]:
+        for pi, p in enumerate(s["points"]):
             if not p["citations"]:
                 continue
             c = by_n[p["citations"][0]]
             chunk = index.chunk(c["chunk_id"]) or c
             pts.append((p["text"], c))
-            role = p.get("role") or roles_of(chunk)  # the sentence's role where its wording moved it
+            role = o.role(si, pi) or roles_of(chunk)  # the sentence's role where its wording moved it
             role_ok += role in draft.SECTION_ROLES.get(name, ())
             moved += role != roles_of(chunk)
             n = normalize(p["text"])

@@ -149,8 +149,9 @@ def test_no_two_points_from_the_same_fact(community, city):
 
 
 def test_roles_match_sections(corpus_index, city):
+    placed = {p["text"]: city.role(si, pi) for si, s in enumerate(city.sections) for pi, p in enumerate(s["points"])}
     for s, p, c in _cited(city):
-        role = p.get("role") or roles_of(corpus_index.chunk(c["chunk_id"]))  # a sentence's role where its wording moved it
+        role = placed[p["text"]] or roles_of(corpus_index.chunk(c["chunk_id"]))  # a sentence's role where its wording moved it
         assert role in draft_mod.SECTION_ROLES[draft_mod.bare_heading(s["heading"])], (s["heading"], role, p["text"])
     # what the visited places did never comes from the home city's own plan ("三、笃行:该怎么干")
     practice = [c for s, _, c in _cited(city) if s["heading"].endswith("主要做法与经验")]
@@ -483,7 +484,8 @@ def test_a_lesson_sentence_is_placed_by_what_it_does(corpus_index, sentence, pra
 
 def test_outline_moves_a_visited_places_practice_out_of_the_lessons(corpus_index):
     o = draft_mod.outline("加强企业家队伍建设", index=corpus_index)
-    where = {p["text"][:12]: (s["heading"], p.get("role")) for s in o.sections for p in s["points"] if p["citations"]}
+    where = {p["text"][:12]: (s["heading"], o.role(si, pi)) for si, s in enumerate(o.sections)
+             for pi, p in enumerate(s["points"]) if p["citations"]}
     tiantai = [v for k, v in where.items() if "天台县始终把企业家" in k or k.startswith("天台县：天台县始终")]
     assert tiantai and all(h.endswith("主要做法与经验") and r == "做法·经验" for h, r in tiantai), where
     assert not any(h.endswith("差距与启示") and k.startswith("依托县委党校") for k, (h, _) in where.items()), where

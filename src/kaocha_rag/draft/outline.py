@@ -8,7 +8,7 @@ from other regions' reports, so they are marked slots (【待补充：…】), n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NotRequired, TypedDict
+from typing import TypedDict
 
 from ..answer.ask import assess, citation_dict
 from ..answer.citations import Citation
@@ -24,7 +24,6 @@ from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCT
 class Point(TypedDict):
     text: str  # one sentence or paragraph with its [n]
     citations: list[int]  # the n of the passages it cites (Outline.citations)
-    role: NotRequired[str]  # the role of what it says (roles.py); slots have none
 
 
 class Section(TypedDict):
@@ -39,6 +38,13 @@ class Outline:
     citations: list[Citation] = field(default_factory=list)
     grounded: bool = True
     notes: list[str] = field(default_factory=list)
+    # the role (roles.py) of what each point says, per section in point order ("" for a slot): its
+    # passage's, or its sentence's where the wording placed it (place_lessons); not part of the JSON
+    # contract (sections[].points[] hold text and citations only)
+    roles: list[list[str]] = field(default_factory=list)
+
+    def role(self, section: int, point: int) -> str:
+        return self.roles[section][point] if section < len(self.roles) and point < len(self.roles[section]) else ""
 
     def to_dict(self) -> dict:
         return {"title": self.title, "sections": self.sections, "citations": self.citations,
@@ -158,17 +164,20 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     kept: list[str] = []
     sections, found = [], 0
     cands = candidates(t, per_section, index)
+    roles_: list[list[str]] = []
     for i, (name, _, slot) in enumerate(STRUCTURE):
         points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
         chosen = section_points(t, cands[name], index, name, kept)
         found += len(chosen)
-        points += [{"text": p.text, "citations": [cites.n(p.hit)], "role": p.role} for p in chosen]
+        roles_.append([""] * len(points) + [p.role for p in chosen])
+        points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
         if not chosen:
             points.append({"text": SLOT.format(f"资料中没有{name}方面关于“{topic}”的内容，请补充"), "citations": []})
+            roles_[-1].append("")
         sections.append({"heading": f"{ORDINALS[i]}、{name}", "points": points})
     notes = []
     if found < 4:
         notes.append(f"资料中关于“{topic}”的内容较少（只找到 {found} 条），提纲从简，请补充【待补充】处的材料。")
-    return Outline(title, sections, cites.items, True, notes)
+    return Outline(title, sections, cites.items, True, notes, roles_)
 
 
