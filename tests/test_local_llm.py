@@ -47,7 +47,8 @@ def test_local_budget_shrinks_the_context(settings_factory):
 
 @pytest.fixture(scope="module")
 def local_settings(corpus_index):
-    return corpus_index.settings.model_copy(update={"llm": "local"})
+    # the figure question below goes to the model too (by default it is quoted from the report: llm_figures)
+    return corpus_index.settings.model_copy(update={"llm": "local", "llm_figures": True})
 
 
 @pytest.mark.local

@@ -211,9 +211,7 @@ def compose(u: Understood, d: Decision, index: Index) -> tuple[str, list[Hit]]:
     return text, [d.checks[i].hit for i in used]
 
 
-# a figure or a date is what a secretary copies into the report: the report's own sentence, quoted, not a
-# model's rewording of it (Settings.llm_figures)
-FIGURE_TYPES = ("number", "when")
+FIGURE_TYPES = ("number", "when")  # quoted from the report, not reworded by a model (Settings.llm_figures)
 
 
 def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | None = None,
@@ -253,10 +251,8 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         yield a.answer, a
         return
     top = d.checks[: k or settings.top_k]
-    if model is not None and d.status == "answered" and u.qtype in FIGURE_TYPES and not settings.llm_figures:
-        notes.append("数字、时间类问题直接引用原文句子（未交给大模型改写，见设置 llm_figures）")
-        model = None
-    if model is not None and d.status == "answered":
+    figure = u.qtype in FIGURE_TYPES and not settings.llm_figures
+    if model is not None and d.status == "answered" and not figure:
         final = None
         for text, a in _llm_answer(question, q, [c.hit for c in top], settings, model, notes, index):
             final = a
@@ -268,7 +264,8 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
             return
         model = None
     elif model is not None:
-        notes.append("资料只能部分回答这个问题：缺口由离线模式如实说明，未交给大模型改写")
+        notes.append("数字、时间类问题直接引用原文句子（未交给大模型改写，见设置 llm_figures）" if d.status == "answered"
+                     else "资料只能部分回答这个问题：缺口由离线模式如实说明，未交给大模型改写")
     d.checks = top
     text, cited = compose(u, d, index)
     if not cited:
