@@ -506,3 +506,15 @@ def test_a_basis_clause_is_not_what_a_sentence_is_about(sentence, said):
     from kaocha_rag.draft.points import FRAME
 
     assert FRAME.sub("", sentence) == said
+
+
+def test_sentences_after_the_next_run_in_point_are_not_under_the_first(corpus_index):
+    from kaocha_rag.answer.retrieve import Hit
+
+    # a passage headed “一是建议实行‘街长制’…” runs on into “二是增加城管编制…”: the wages of 协管人员 stand
+    # under 二是 and say nothing of 街长制, so the 街长制 heading does not carry them into a 街长制 outline
+    chunk = next(c for c in corpus_index.manifest.chunks("", ()) if c["section"]
+                 and c["section"][-1].startswith("一是建议实行“街长制”") and "协管人员" in c["text"])
+    t = draft_mod.understand_topic("街长制", corpus_index)
+    texts = [p.text for p in make_points(t, [Hit(1, 1.0, chunk)], corpus_index, "下一步打算和建议")]
+    assert any("街长制" in x for x in texts) and not any("协管人员" in x for x in texts), texts

@@ -247,16 +247,26 @@ def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
             or head_cover >= 0.6)
 
 
+ORDINAL_LABEL = re.compile(rf"^\s*(?:[{NUM_ZH}]+[是要]|[（(][{NUM_ZH}\d]+[）)]|第[{NUM_ZH}]+[，,、：:]?)")
+
+
 def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[Point]:
     """The on-topic, complete sentences of the passages, as points a writer can use."""
     own = section == "下一步打算和建议"
     out = []
     for rank, h in enumerate(hits):
         c = h.chunk
-        head = normalize(" ".join(c["section"][1:] or c["section"]))
+        path = list(c["section"][1:] or c["section"])
+        head = normalize(" ".join(path))
         head_cover = t.cover(head)
         sents = sentences(c["text"])
         for i, raw in enumerate(sents):
+            if path and ORDINAL_LABEL.match(path[-1]) and ORDINAL_LABEL.match(raw) and \
+                    ORDINAL_LABEL.match(raw).group(0) != ORDINAL_LABEL.match(path[-1]).group(0):
+                # a passage headed “一是建议实行‘街长制’…” runs on into “二是增加城管编制…”: the sentences
+                # after it stand under 二是, not under the 街长制 the passage's path names
+                head = normalize(" ".join(path[:-1] + [raw]))
+                head_cover = t.cover(head)
             if _is_heading(raw) or len(re.sub(r"\W", "", raw)) < 8:
                 continue
             body = strip_label(raw)
