@@ -518,3 +518,14 @@ def test_sentences_after_the_next_run_in_point_are_not_under_the_first(corpus_in
     t = draft_mod.understand_topic("街长制", corpus_index)
     texts = [p.text for p in make_points(t, [Hit(1, 1.0, chunk)], corpus_index, "下一步打算和建议")]
     assert any("街长制" in x for x in texts) and not any("协管人员" in x for x in texts), texts
+
+
+def test_a_passage_opening_with_the_last_point_of_the_section_before_keeps_it_apart(corpus_index):
+    from kaocha_rag.answer.retrieve import Hit
+
+    # “4、研究并制定全员管理实施办法。” ends the section on school management; the passage's path names the
+    # “1、逐步推行校园文化建设” that follows it, which says nothing of that line
+    chunk = next(c for c in corpus_index.manifest.chunks("", ()) if c["text"].startswith("4、研究并制定全员管理实施办法"))
+    t = draft_mod.understand_topic("校园文化建设", corpus_index)
+    texts = [p.text for p in make_points(t, [Hit(1, 1.0, chunk)], corpus_index, "下一步打算和建议")]
+    assert any("寝室文化" in x for x in texts) and not any("全员管理" in x for x in texts), texts

@@ -247,7 +247,7 @@ def on_topic(t: Topic, sent: str, head_cover: float = 0.0) -> bool:
             or head_cover >= 0.6)
 
 
-ORDINAL_LABEL = re.compile(rf"^\s*(?:[{NUM_ZH}]+[是要]|[（(][{NUM_ZH}\d]+[）)]|第[{NUM_ZH}]+[，,、：:]?)")
+ORDINAL_LABEL = re.compile(rf"^\s*(?:[{NUM_ZH}]+[是要]|[（(][{NUM_ZH}\d]+[）)]|第[{NUM_ZH}]+[，,、：:]?|\d{{1,2}}[、.．](?!\d))")
 
 
 def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[Point]:
@@ -264,7 +264,9 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
             if path and ORDINAL_LABEL.match(path[-1]) and ORDINAL_LABEL.match(raw) and \
                     ORDINAL_LABEL.match(raw).group(0) != ORDINAL_LABEL.match(path[-1]).group(0):
                 # a passage headed “一是建议实行‘街长制’…” runs on into “二是增加城管编制…”: the sentences
-                # after it stand under 二是, not under the 街长制 the passage's path names
+                # after it stand under 二是, not under the 街长制 the passage's path names (and a passage
+                # that opens with the last point of the section before, “4、研究并制定全员管理实施办法。”,
+                # has that line under its own 4、, not under the “1、逐步推行校园文化建设” that follows)
                 head = normalize(" ".join(path[:-1] + [raw]))
                 head_cover = t.cover(head)
             if _is_heading(raw) or len(re.sub(r"\W", "", raw)) < 8:
