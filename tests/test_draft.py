@@ -529,3 +529,22 @@ def test_a_passage_opening_with_the_last_point_of_the_section_before_keeps_it_ap
     t = draft_mod.understand_topic("校园文化建设", corpus_index)
     texts = [p.text for p in make_points(t, [Hit(1, 1.0, chunk)], corpus_index, "下一步打算和建议")]
     assert any("寝室文化" in x for x in texts) and not any("全员管理" in x for x in texts), texts
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("其中出口总额3057.18亿美元，占全国出口总额的13.8%", [("出口总额", "美元", "3057.18亿美元"), ("全国出口总额", "%", "13.8%")]),
+    ("外贸进出口总额5373.59亿美元", [("进出口总额", "美元", "5373.59亿美元")]),
+    ("2024年出口总额1797.2亿美元", [("出口总额", "美元", "1797.2亿美元")]),
+])
+def test_measures_table(text, expected):
+    from kaocha_rag.draft.outline import measures
+
+    assert measures(text) == expected
+
+
+def test_outline_says_when_two_reports_give_a_place_different_figures(corpus_index):
+    o = draft_mod.outline("深圳外贸出口", index=corpus_index)
+    texts = " ".join(p["text"] for s in o.sections for p in s["points"])
+    assert "3057.18亿美元" in texts and "1797.2亿美元" in texts
+    assert any(n.startswith("注意：不同报告给出的深圳市数字不一致") and "“出口总额”3057.18亿美元与1797.2亿美元" in n
+               for n in o.notes), o.notes

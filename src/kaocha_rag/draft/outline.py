@@ -7,6 +7,7 @@ from other regions' reports, so they are marked slots (【待补充：…】), n
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -16,7 +17,7 @@ from ..ingest.clean import ORDINALS, normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
 from ..ingest import roles
-from .points import home_plan, make_points, pick, visited_practice
+from .points import home_plan, make_points, pick, places_in, visited_practice
 from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, Topic, hits_by_section, named,
                     understand_topic)
 
@@ -165,10 +166,12 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     sections, found = [], 0
     cands = candidates(t, per_section, index)
     roles_: list[list[str]] = []
+    picked: list = []
     for i, (name, _, slot) in enumerate(STRUCTURE):
         points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
         chosen = section_points(t, cands[name], index, name, kept)
         found += len(chosen)
+        picked += chosen
         roles_.append([""] * len(points) + [p.role for p in chosen])
         points += [{"text": p.text, "citations": [cites.n(p.hit)]} for p in chosen]
         if not chosen:
@@ -178,6 +181,48 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     notes = []
     if found < 4:
         notes.append(f"资料中关于“{topic}”的内容较少（只找到 {found} 条），提纲从简，请补充【待补充】处的材料。")
+    notes += figure_conflicts(picked, index)
     return Outline(title, sections, cites.items, True, notes, roles_)
+
+
+# a figure and its unit: “3057.18亿美元”, “13.8%”; what it measures is the word before it (measures())
+FIGURE = re.compile(r"(\d[\d.,]*)(%|[万亿]?(?:美元|元|吨|人|家|个|户|亩|平方米|公里))")
+
+
+SCOPES = frozenset("全国 全省 全市 全县 全区 全球 世界 全行业".split())  # 全国出口总额 and 全省出口总额 are two measures
+
+
+def measures(n: str) -> list[tuple[str, str, str]]:
+    """(what, unit, figure) of each figure in normalised text ``n``; what = the last two words before it,
+    linking words dropped: “其中出口总额3057.18亿美元” → (出口总额, 美元, 3057.18亿美元), “占全国出口总额的13.8%” →
+    (出口总额, %, 13.8%), “进出口总额5373.59亿美元” → (进出口总额, 美元, …): a share and an amount never meet."""
+    import jieba
+
+    out = []
+    for m in FIGURE.finditer(n):
+        before = re.sub(r"(?:的|为|达到|达|是|约|共|超过)$", "", n[max(0, m.start() - 10):m.start()])
+        words = [w for w in jieba.lcut(re.split(r"[^\u4e00-\u9fff]", before)[-1]) if w]
+        what = "".join(words[-3:] if len(words) >= 3 and words[-3] in SCOPES else words[-2:])
+        if len(what) >= 3:
+            out.append((what, "%" if m.group(2) == "%" else m.group(2).lstrip("万亿"), m.group(0)))
+    return out
+
+
+def figure_conflicts(points: list, index: Index) -> list[str]:
+    """Notes on two points from different reports that give the same measure of the same place different
+    figures: “深圳市…出口总额3057.18亿美元” (篇二) and “深圳市2024年出口总额1797.2亿美元” (珠三角): a writer must
+    not copy both (the answer path says the same of conflicting figures)."""
+    seen: dict[tuple[str, str, str], tuple[str, str]] = {}
+    found: dict[str, list[str]] = {}
+    for p in points:
+        n = normalize(p.text)
+        place = p.place or next(iter(places_in(n, index)), "")
+        for what, unit, value in measures(n) if place else []:
+            doc, earlier = p.hit.chunk.get("doc_id", ""), seen.get((place, what, unit))
+            if earlier and earlier[0] != doc and earlier[1] != value:
+                found.setdefault(place, []).append(f"“{what}”{earlier[1]}与{value}")
+            seen.setdefault((place, what, unit), (doc, value))
+    return [f"注意：不同报告给出的{place}数字不一致（{'；'.join(dict.fromkeys(d))}），引用前请核对原文。"
+            for place, d in found.items()]
 
 
