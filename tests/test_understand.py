@@ -24,6 +24,7 @@ def _in(fact: str, text: str) -> bool:
     ("深圳那几个园区招商都咋整的", ["深圳"], [], []),  # no "商都" across word boundaries
     ("考察团在上海浦东看到了哪些自贸区制度创新", ["上海", "浦东"], [], []),
     ("谁领导的政党被民主共和党反对", ["民主共和党"], [], []),  # 共和 (a county) inside a party's name
+    ("周口怎么布局新兴赛道", ["周口"], [], []),  # 新兴 here means “emerging”, not 新兴县
 ])
 def test_understood_constraints(corpus_index, question, entities, time, metric):
     u = understand_question(question, corpus_index)

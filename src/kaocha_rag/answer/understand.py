@@ -156,7 +156,8 @@ def find_entities(q: str, corpus: CorpusView, lex: Lexicon) -> list[tuple[int, i
     while i < len(q):
         for n in range(min(8, len(q) - i), 1, -1):
             w = q[i:i + n]
-            if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds and not _inside_org(q, i, n))):
+            if w in lex.places and (n >= 3 or (i in bounds and i + n in bounds and not _inside_org(q, i, n)
+                                               and not _word_not_place(q, i, n, corpus))):
                 end = i + n + (_unit_suffix(q[i + n:], lex) or short_unit(q[i:], n, corpus))
                 if end > i + n and not resolve_entity(q[i:end], corpus, lex).known and (
                         re.search(r"[靠把被将在对向给让用以从到去来搞抓]", q[i + n:end]) or _has_verb(q[i + n:end]) or
@@ -187,6 +188,19 @@ def _inside_org(q: str, i: int, n: int) -> bool:
         if pos <= i and i + n <= end:
             return w.flag == "nt" and len(w.word) > n
         pos = end
+    return False
+
+
+def _word_not_place(q: str, i: int, n: int, corpus: CorpusView) -> bool:
+    """A two-character county name that the question uses as an adjective (jieba: b/a) and the reports
+    never write: 新兴 (新兴县, Guangdong) in “盯新兴赛道”."""
+    import jieba.posseg as pseg
+
+    pos = 0
+    for w in pseg.cut(q):
+        if pos == i and len(w.word) == n:
+            return w.flag in ("a", "b") and not corpus.has(w.word + "县") and not corpus.has(w.word + "市")
+        pos += len(w.word)
     return False
 
 
