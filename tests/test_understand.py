@@ -66,6 +66,21 @@ def test_typo_repair_never_breaks_the_next_word(corpus_index, question, correcti
     assert understand_question(question, corpus_index).corrections == corrections
 
 
+@pytest.mark.parametrize("question, corrections", [
+    # a typo that is a common word's homophone is repaired when the reports write that word beside a
+    # rare word of the question: 空调 stands beside 格力
+    ("珠海格力空掉一年产多少", [("空掉", "空调")]),
+])
+def test_common_word_typo_needs_a_neighbour_from_the_question(corpus_index, question, corrections):
+    from kaocha_rag.answer.lexicon import corpus_view
+    from kaocha_rag.answer.typos import _said_together
+
+    assert understand_question(question, corpus_index).corrections == corrections
+    view = corpus_view(corpus_index)
+    assert _said_together("空调", "格力空掉产能多大", 2, view)  # 格力: in a few passages, one with 空调
+    assert not _said_together("空调", "空掉企业怎么发展", 0, view)  # 企业, 发展: everywhere, no sign
+
+
 @pytest.mark.parametrize("question, fact", [
     ("洛阳东方神画是和哪家公司合作的", "与华强方特共同出资"),  # who: a unit answers, not only a person
     ("周口港到底有多厉害", "5000万吨"),  # colloquial, no asking word the reports use
@@ -78,6 +93,7 @@ def test_typo_repair_never_breaks_the_next_word(corpus_index, question, correcti
     # a place's unit named in full once, described elsewhere as “洛阳采用…打造…三级邻里中心”
     ("洛阳邻里中心采用什么模式", "政府主导"),
     ("招商引资没成绩的一把手会怎样", "代理负责"),  # lexicon: 实绩 = 业绩 ≈ 成绩
+    ("格力空调每年能产多少台", "2024万台"),  # 能产 (jieba: a noun) = 产能 (lexicon)
 ])
 def test_answered_with_the_fact(corpus_index, question, fact):
     a = ask(question, index=corpus_index)
