@@ -279,9 +279,7 @@ def _topic_terms(rest: str, lex: Lexicon) -> list[tuple[str, bool]]:
             continue
         # a verb inside a noun compound is part of a name ("碳排放权交易": 碳 | 排放 | 权交易)
         inside = p.flag.startswith("v") and 0 < i and toks[i - 1].flag.startswith("n") and toks[i + 1].flag.startswith("n")
-        # “能产”, “可办”: a modal and a one-character verb that jieba tags a noun — what is done, not a thing
-        modal = len(w) == 2 and w[0] in "能可会要该须" and w not in lex.equal
-        words.setdefault(w, not modal and (p.flag in NOUNISH or w in lex.equal or inside))
+        words.setdefault(w, p.flag in NOUNISH or w in lex.equal or inside)
     return list(words.items())
 
 
