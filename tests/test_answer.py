@@ -32,6 +32,19 @@ def test_empty_questions(corpus_index, question):
     assert a.grounded is False and a.answer == "请输入一个问题。"
 
 
+def test_an_empty_library_says_so_instead_of_blaming_the_question(fresh_index):
+    from kaocha_rag.draft.outline import outline
+    from kaocha_rag.draft.section import draft_section
+
+    hint = "资料库里还没有任何报告。请先导入报告：在“资料库”页上传文件，或运行 kaocha-rag ingest corpus/。"
+    a = ask("周口港的吞吐能力是多少", index=fresh_index)  # not “资料中没有出现‘周口’”
+    assert (a.status, a.grounded, a.answer, a.citations) == ("refused", False, hint, [])
+    o = outline("文旅融合", index=fresh_index)
+    assert (o.grounded, o.sections, o.notes) == (False, [], [hint])
+    s = draft_section("主要做法和经验", "文旅融合", index=fresh_index)
+    assert (s.grounded, s.sections, s.notes) == (False, [], [hint])
+
+
 def test_huge_and_hostile_questions_do_not_crash(corpus_index):
     a = ask("周口港" * 50000, index=corpus_index)  # 150,000 characters: answered from the 周口港 passage
     assert (a.status, a.grounded, a.mode) == ("answered", True, "extractive")

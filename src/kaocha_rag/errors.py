@@ -42,3 +42,8 @@ class NotFoundError(KaochaError, LookupError):
 
     def __str__(self) -> str:  # LookupError would quote the message like a dict key
         return str(self.args[0]) if self.args else ""
+
+
+# Shown instead of an answer or an outline when nothing has been ingested: “资料中没有出现‘周口’”
+# would blame the question for an empty library.
+EMPTY_LIBRARY = "资料库里还没有任何报告。请先导入报告：在“资料库”页上传文件，或运行 kaocha-rag ingest corpus/。"

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
-from ..errors import LLMError
+from ..errors import EMPTY_LIBRARY, LLMError
 from ..llm import chat as llm_mod
 from ..ingest.chunk import match_heading
 from . import across, trips
@@ -223,6 +223,10 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
     question = (question or "").strip()
     if not normalize(question).strip() or not re.search(r"[\w\u4e00-\u9fff]", question):
         a = Answer(question, "请输入一个问题。", False, "extractive", status="refused", notes=["空问题"])
+        yield a.answer, a
+        return
+    if not index.documents():
+        a = Answer(question, EMPTY_LIBRARY, False, "extractive", status="refused")
         yield a.answer, a
         return
     notes = []

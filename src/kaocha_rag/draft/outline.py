@@ -13,6 +13,7 @@ from typing import TypedDict
 
 from ..answer.ask import assess, citation_dict
 from ..answer.citations import Citation
+from ..errors import EMPTY_LIBRARY
 from ..ingest.clean import ORDINALS, normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
@@ -153,6 +154,8 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     title = f"关于赴{where}学习考察{topic}工作的报告" if where else f"关于{topic}的学习考察报告"
     if not topic:
         return Outline(title, [], [], False, ["资料中没有找到关于“”的内容（主题为空），无法据此起草提纲。"])
+    if not index.documents():
+        return Outline(title, [], [], False, [EMPTY_LIBRARY])
     t = understand_topic(topic, index, regions)
     per_section = hits_by_section(t, index, k)
     everything = sorted({h.chunk["chunk_id"]: h for hs in per_section.values() for h in hs}.values(), key=lambda h: -h.score)

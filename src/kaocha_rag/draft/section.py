@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import LLMError
+from ..errors import EMPTY_LIBRARY, LLMError
 from ..llm import chat as llm_mod
 from ..ingest import roles
 from ..ingest.clean import NUM_ZH, ORDINALS
@@ -67,6 +67,8 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
     from the passages whose role fits the section; with an LLM, the same evidence as prose."""
     settings = llm_mod.budget(settings or index.settings)
     name = section_name(section)
+    if not index.documents():
+        return Outline(f"{section}（{topic}）", [], [], False, [EMPTY_LIBRARY])
     t = understand_topic(topic, index)
     hits = section_hits(t, index, name, k)
     # a lesson passage's sentence on a visited place's practice, or home's plan, belongs here (place_lessons)
