@@ -251,8 +251,33 @@ def test_llm_sentence_naming_another_place_is_taken_out(corpus_index, fake):
     a = ask("周口港的吞吐能力有多大", index=corpus_index, settings=_llm(corpus_index, fake))
     assert (a.mode, a.status, a.answer) == ("llm", "answered", "周口中心港年设计吞吐能力5000万吨[1]。")
     assert "洛阳" in a.unsupported
-    assert any(n.startswith("以下地名在所引资料中找不到：洛阳") for n in a.notes)
+    assert any(n.startswith("以下地名、人名或单位在所引资料中找不到：洛阳") for n in a.notes)
     assert any("已删去大模型回答中的 1 句" in n for n in a.notes)
+
+
+def test_llm_person_or_body_the_passage_lacks_is_taken_out(corpus_index, fake):
+    # the passage says 市“两办”; a model that names a body or a person it lacks is making it up
+    q = "大家的发言由谁汇编成册"
+    fake.reply = "由胡某负责汇编成册[1]。"
+    a = ask(q, index=corpus_index, settings=_llm(corpus_index, fake))
+    assert fake.requests and a.mode == "extractive" and "胡某" not in a.answer and "两办" in a.answer
+    fake.reply = "会后由市“两办”收集梳理发言[1]。发言由案例研究小组汇编成册[1]。"
+    a = ask(q, index=corpus_index, settings=_llm(corpus_index, fake))
+    assert (a.mode, a.answer) == ("llm", "会后由市“两办”收集梳理发言[1]。") and a.unsupported == ["研究小组"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("胡某，鲁苏六县考察团带队。", ["胡某"]),
+    ("县委书记张新带着县党政考察团", ["张新"]),
+    ("发言由案例研究小组汇编成册。", ["研究小组"]),
+    ("由县委办公室负责", ["县委办公室"]),
+    ("某某县的做法值得学习", []),
+    ("周口中心港年设计吞吐能力5000万吨", []),
+])
+def test_people_and_bodies(text, expected):
+    from kaocha_rag.answer.ask import people_and_bodies
+
+    assert people_and_bodies(text) == expected
 
 
 def test_llm_answer_with_nothing_supported_falls_back_offline(corpus_index, fake):

@@ -373,6 +373,6 @@ def _llm(p: Plan, question: str, groups, index: Index, settings, model, notes: l
     names = names_check(claims_text(res.text), kept)
     extra_notes = ([f"{len(res.uncited)} 句没有标注出处"] if res.uncited else []) + \
         (["以下数字在所引资料中找不到：" + "、".join(res.unsupported)] if res.unsupported else []) + \
-        (["以下地名在所引资料中找不到：" + "、".join(names)] if names else [])
+        (["以下地名、人名或单位在所引资料中找不到：" + "、".join(names)] if names else [])
     yield body, _fields(body, [kept[old - 1] for old in res.used], p, "answered", notes + extra_notes, "llm",
                         unsupported=res.unsupported + names, uncited=res.uncited, invalid_citations=res.invalid)
