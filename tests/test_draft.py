@@ -548,3 +548,15 @@ def test_outline_says_when_two_reports_give_a_place_different_figures(corpus_ind
     assert "3057.18亿美元" in texts and "1797.2亿美元" in texts
     assert any(n.startswith("注意：不同报告给出的深圳市数字不一致") and "“出口总额”3057.18亿美元与1797.2亿美元" in n
                for n in o.notes), o.notes
+
+
+def test_two_points_of_one_passage_read_in_the_reports_order():
+    # picked by score, the “这些文化…” sentence came before the 班级文化 sentence it refers to
+    from kaocha_rag.answer.retrieve import Hit
+    from kaocha_rag.draft.points import Point, order_as_found
+
+    a, b = ({"chunk_id": c, "section": [], "text": "x"} for c in ("a", "b"))
+    pts = [Point("这些文化都是集体创作。", Hit(1, 1.0, a), "k1", 0.9, "", "", at=3),
+           Point("乐清：产业集群。", Hit(2, 1.0, b), "k2", 0.8, "", "", at=0),
+           Point("每个班级都有自己的班级文化。", Hit(1, 1.0, a), "k3", 0.7, "", "", at=1)]
+    assert [p.text for p in order_as_found(pts)] == ["每个班级都有自己的班级文化。", "这些文化都是集体创作。", "乐清：产业集群。"]

@@ -189,6 +189,7 @@ class Point:
     place: str
     cover: float = 0.0  # Topic.cover of the sentence
     role: str = ""  # the sentence's role (roles.py): its passage's, unless its wording says otherwise (visited_practice)
+    at: int = 0  # the sentence's place in its passage: two points of one passage read in the report's order
 
 
 # a sentence that proposes or speaks of the writer's own place, inside a passage typed 做法·经验 ("建议重点
@@ -299,7 +300,7 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
                     continue
             text = body if not place or place in n else f"{place}：{body}"
             score = cover + 0.5 * head_cover + 0.3 * h.score - 0.02 * rank
-            out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place, cover, roles.roles_of(c)))
+            out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place, cover, roles.roles_of(c), i))
     return sorted(out, key=lambda p: -p.score)
 
 
@@ -313,11 +314,12 @@ def is_dup(key: str, kept: list[str]) -> bool:
 
 
 def order_as_found(points: list[Point]) -> list[Point]:
-    """Picked order, a passage's second point right after its first (one place's practice reads as one run)."""
+    """Picked order, a passage's second point right after its first (one place's practice reads as one run),
+    and the two in the report's order: “这些文化都是集体创作…” after the 班级文化 sentence it refers to."""
     first: dict[str, int] = {}
     for i, p in enumerate(points):
         first.setdefault(p.hit.chunk["chunk_id"], i)
-    return sorted(points, key=lambda p: first[p.hit.chunk["chunk_id"]])
+    return sorted(points, key=lambda p: (first[p.hit.chunk["chunk_id"]], p.at))
 
 
 def pick(points: list[Point], n: int, kept: list[str], regions: list[str], per_passage: int = 2,
