@@ -560,3 +560,17 @@ def test_two_points_of_one_passage_read_in_the_reports_order():
            Point("乐清：产业集群。", Hit(2, 1.0, b), "k2", 0.8, "", "", at=0),
            Point("每个班级都有自己的班级文化。", Hit(1, 1.0, a), "k3", 0.7, "", "", at=1)]
     assert [p.text for p in order_as_found(pts)] == ["每个班级都有自己的班级文化。", "这些文化都是集体创作。", "乐清：产业集群。"]
+
+
+def test_a_point_the_others_say_together_is_dropped():
+    # the middle passage joins the other two's claims (“…培训中心…；大力倡导‘小政府大服务’…”): nothing new
+    from kaocha_rag.answer.retrieve import Hit
+    from kaocha_rag.draft.points import Point, drop_covered
+
+    hit = Hit(1, 1.0, {"chunk_id": "a", "section": [], "text": "x"})
+    a, b = "依托县委党校组建企业家教育培训中心定期邀请专家授课", "大力倡导小政府大服务理念推行菜单式保姆式服务"
+    left, right = "建议继续把企业家作为重要战略资源成立县委企业工作委员会" + a, b + "对企业上缴地方税金的总量和增量给予奖励"
+    pts = [Point(t, hit, t, 1.0, "", "") for t in (left, a + b, right, "设立未来企业家创业孵化基金")]
+    assert [[p.text for p in s] for s in drop_covered([pts[:2], pts[2:]])] == [[left], [right, "设立未来企业家创业孵化基金"]]
+    # each half alone is a claim of its own: neither is dropped for the other
+    assert drop_covered([[pts[0]], [pts[2]]]) == [[pts[0]], [pts[2]]]

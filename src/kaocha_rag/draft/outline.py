@@ -18,7 +18,7 @@ from ..ingest.clean import ORDINALS, normalize
 from ..index.index import Index
 from ..answer.retrieve import Hit, search
 from ..ingest import roles
-from .points import home_plan, make_points, pick, places_in, visited_practice
+from .points import drop_covered, home_plan, make_points, pick, places_in, visited_practice
 from .topic import (GROUND_MIN, SECTION_EXTRA, SECTION_MAX, SLOT, STRONG, STRUCTURE, VISITED_SECTIONS, Topic, hits_by_section, named,
                     understand_topic)
 
@@ -170,9 +170,9 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     cands = candidates(t, per_section, index)
     roles_: list[list[str]] = []
     picked: list = []
-    for i, (name, _, slot) in enumerate(STRUCTURE):
+    every = drop_covered([section_points(t, cands[name], index, name, kept) for name, _, _ in STRUCTURE])
+    for i, ((name, _, slot), chosen) in enumerate(zip(STRUCTURE, every)):
         points = [{"text": SLOT.format(slot), "citations": []}] if slot else []
-        chosen = section_points(t, cands[name], index, name, kept)
         found += len(chosen)
         picked += chosen
         roles_.append([""] * len(points) + [p.role for p in chosen])
