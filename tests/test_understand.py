@@ -275,7 +275,7 @@ def test_llm_person_or_body_the_passage_lacks_is_taken_out(corpus_index, fake):
     ("周口中心港年设计吞吐能力5000万吨", []),
 ])
 def test_people_and_bodies(text, expected):
-    from kaocha_rag.answer.ask import people_and_bodies
+    from kaocha_rag.answer.claims import people_and_bodies
 
     assert people_and_bodies(text) == expected
 
