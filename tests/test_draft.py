@@ -574,3 +574,11 @@ def test_a_point_the_others_say_together_is_dropped():
     assert [[p.text for p in s] for s in drop_covered([pts[:2], pts[2:]])] == [[left], [right, "设立未来企业家创业孵化基金"]]
     # each half alone is a claim of its own: neither is dropped for the other
     assert drop_covered([[pts[0]], [pts[2]]]) == [[pts[0]], [pts[2]]]
+
+
+def test_a_point_opening_with_they_names_who(corpus_index):
+    # the report anonymises the county (xx县): out of its paragraph “他们” names nobody, “考察地” does
+    o = outline("招商引资考核问责机制", index=corpus_index)
+    texts = [p["text"] for s in o.sections for p in s["points"]]
+    assert any(t.startswith("考察地对招商引资实行全过程严格考核") for t in texts), texts
+    assert not any(re.match(r"(?:[\u4e00-\u9fff]{2,6}：)?他们", t) for t in texts)

@@ -298,6 +298,8 @@ def make_points(t: Topic, hits: list[Hit], index: Index, section: str) -> list[P
             if t.regions and not any(r in n or r in head or r in normalize(c["title"]) or r == place for r in t.regions):
                 if not any(r in normalize(c["text"]) for r in t.regions) and not from_region(c, t.regions, section, index):
                     continue
+            if body.startswith("他们") and not own:  # “他们对招商引资实行全过程严格考核…” out of its paragraph: who?
+                body, n = (place or "考察地") + body[2:], (place or "考察地") + n[2:]
             text = body if not place or place in n else f"{place}：{body}"
             score = cover + 0.5 * head_cover + 0.3 * h.score - 0.02 * rank
             out.append(Point(text, h, re.sub(r"\W", "", n), score, theme_of(h), place, cover, roles.roles_of(c), i))
