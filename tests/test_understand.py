@@ -280,6 +280,13 @@ def test_people_and_bodies(text, expected):
     assert people_and_bodies(text) == expected
 
 
+def test_llm_answer_that_repeats_the_question_falls_back_offline(corpus_index, fake):
+    fake.reply = "[1] 周口港的吞吐能力有多大。"
+    a = ask("周口港的吞吐能力有多大", index=corpus_index, settings=_llm(corpus_index, fake))
+    assert a.mode == "extractive" and "年设计吞吐能力5000万吨" in a.answer
+    assert "大模型的回答只是复述了问题，已改用离线抽取式回答" in a.notes
+
+
 def test_llm_answer_with_nothing_supported_falls_back_offline(corpus_index, fake):
     fake.reply = "洛阳的周口中心港年设计吞吐能力5000万吨[1]。"
     a = ask("周口港的吞吐能力有多大", index=corpus_index, settings=_llm(corpus_index, fake))

@@ -360,6 +360,9 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
     if len(re.sub(r"《[^》]*》|\[\d+\]|[^\u4e00-\u9fff]", "", res.text)) < 6:
         notes.append("大模型的回答只有出处、没有内容，已改用离线抽取式回答")
         return None
+    if echoes(res.text, q):  # “总结会说要打造哪些百億千億产业集群。” for the question itself (0.5B, q109)
+        notes.append("大模型的回答只是复述了问题，已改用离线抽取式回答")
+        return None
     # Renumber so that [1] is the first passage the answer cites.
     remap = {old: new for new, old in enumerate(res.used, 1)}
     body = renumber(res.text, remap)
@@ -374,6 +377,15 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
         notes.append("以下地名、人名或单位在所引资料中找不到：" + "、".join(names))
     return Answer(question, body, True, "llm", "answered", {}, cits, res.unsupported + names, res.uncited, res.invalid,
                   notes=notes, standalone=q)
+
+
+def echoes(answer: str, question: str, share: float = 0.8) -> bool:
+    """The answer's character pairs (Simplified, citations and punctuation dropped) come from the question."""
+    def pairs(t: str) -> set:
+        t = re.sub(r"\[\d+\]|[^\w]", "", normalize(t))
+        return {t[i:i + 2] for i in range(len(t) - 1)}
+    a = pairs(answer)
+    return bool(a) and len(a & pairs(question)) / len(a) >= share
 
 
 def ask(question: str, **kw) -> Answer:
