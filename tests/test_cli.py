@@ -114,6 +114,14 @@ def test_contract_in_process(cli, corpus_index, name):
     CHECK[name](out, corpus_index)
 
 
+def test_search_on_an_empty_library_says_so(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("KAOCHA_DATA_DIR", str(tmp_path / "empty"))
+    assert main(["search", "周口港", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"query": "周口港", "hits": []}  # the contract's shape, on stdout
+    assert err.strip() == "资料库里还没有任何报告。请先导入报告：在“资料库”页上传文件，或运行 kaocha-rag ingest corpus/。"
+
+
 def test_search_queries_file(cli, tmp_path):
     q = tmp_path / "q.txt"
     q.write_text(f"{Q}\n\n崂山区去年的地方财政收入是多少？\n", encoding="utf-8")
