@@ -117,7 +117,7 @@ def main() -> None:
     args = ap.parse_args()
     rows = load_jsonl(args.set)
     index = Index()
-    if not index.documents():  # an empty index would score every question as refused
+    if index.empty():  # an empty index would score every question as refused
         raise SystemExit(f"索引为空（{index.settings.data_dir}）：先运行 kaocha-rag ingest corpus/")
     if args.sections:
         return bench_sections(rows, index, args)

@@ -73,7 +73,7 @@ def main() -> None:
                    help="only the first N questions of each kind (a 0.5B model on 2 cores takes ~30 s per answer)")
     a = p.parse_args()
     ix = Index()
-    if not ix.documents():  # an empty index would score every question as refused
+    if ix.empty():  # an empty index would score every question as refused
         raise SystemExit(f"索引为空（{ix.settings.data_dir}）：先运行 kaocha-rag ingest corpus/")
     settings = ix.settings.model_copy(update={"llm": a.llm}) if a.llm != "none" else None
     qs = load_jsonl(a.set)

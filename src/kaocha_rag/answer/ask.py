@@ -226,7 +226,7 @@ def ask_stream(question: str, *, index: Index, history: list[tuple[str, str]] | 
         a = Answer(question, "请输入一个问题。", False, "extractive", status="refused", notes=["空问题"])
         yield a.answer, a
         return
-    if not index.documents():
+    if index.empty():
         a = Answer(question, EMPTY_LIBRARY, False, "extractive", status="refused")
         yield a.answer, a
         return
@@ -382,7 +382,7 @@ def _finish_llm(question: str, q: str, text: str, kept: list[Hit], notes: list[s
 def echoes(answer: str, question: str, share: float = 0.8) -> bool:
     """The answer's character pairs (Simplified, citations and punctuation dropped) come from the question."""
     def pairs(t: str) -> set:
-        t = re.sub(r"\[\d+\]|[^\w]", "", normalize(t))
+        t = re.sub(r"\[\d+\]|\W", "", normalize(t))
         return {t[i:i + 2] for i in range(len(t) - 1)}
     a = pairs(answer)
     return bool(a) and len(a & pairs(question)) / len(a) >= share

@@ -6,17 +6,15 @@ import re
 
 from ..index.index import Index
 from ..ingest.clean import normalize
-from .citations import sentences
+from .citations import CITE, cited_numbers, sentences
 from .lexicon import corpus_view, load_lexicon
 from .retrieve import Hit
+from .understand import find_entities, resolve_entity
 
 
 def unsupported_names(text: str, kept: list[Hit], index: Index) -> list[str]:
     """Places an LLM answer names that none of the passages its sentence cites (nor their
     titles/headings) mention: "洛阳的做法 [2]" where passage 2 is about 开封."""
-    from .citations import CITE, cited_numbers
-    from .understand import find_entities, resolve_entity
-
     view, lex = corpus_view(index), load_lexicon(index.settings.lexicon_dir)
     out = []
     for s in sentences(text):

@@ -170,7 +170,7 @@ def cmd_search(a) -> int:
         print("请给出问题，或用 --queries FILE", file=sys.stderr)
         return 2
     filters = {"doc_ids": a.doc or None, "sources": a.source or None}
-    if not ix.documents():  # no hits because nothing is indexed, not because the question missed
+    if ix.empty():  # no hits because nothing is indexed, not because the question missed
         from ..errors import EMPTY_LIBRARY
         print(EMPTY_LIBRARY, file=sys.stderr)
     for q in queries:

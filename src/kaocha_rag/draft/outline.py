@@ -154,7 +154,7 @@ def outline(topic: str, *, index: Index, regions: list[str] | None = None, k: in
     title = f"关于赴{where}学习考察{topic}工作的报告" if where else f"关于{topic}的学习考察报告"
     if not topic:
         return Outline(title, [], [], False, ["资料中没有找到关于“”的内容（主题为空），无法据此起草提纲。"])
-    if not index.documents():
+    if index.empty():
         return Outline(title, [], [], False, [EMPTY_LIBRARY])
     t = understand_topic(topic, index, regions)
     per_section = hits_by_section(t, index, k)

@@ -320,8 +320,8 @@ def drop_covered(sections: list[list[Point]]) -> list[list[Point]]:
     (COVERED): a passage's “依托县委党校…组建企业家教育培训中心…；大力倡导‘小政府大服务’理念…” says nothing
     that its two neighbours, each one of those halves, do not (a reader found it 0.99 covered)."""
     sections = [list(s) for s in sections]
+    grams = [(si, p, ngrams(p.key, 3)) for si, s in enumerate(sections) for p in s]
     while True:
-        grams = [(si, p, ngrams(p.key, 3)) for si, s in enumerate(sections) for p in s]
         worst, best = None, (COVERED, 0)
         for si, p, g in grams:
             rest = set().union(*(h for _, q, h in grams if q is not p))
@@ -331,6 +331,7 @@ def drop_covered(sections: list[list[Point]]) -> list[list[Point]]:
         if worst is None:
             return sections
         sections[worst[0]].remove(worst[1])
+        grams = [x for x in grams if x[1] is not worst[1]]
 
 
 def order_as_found(points: list[Point]) -> list[Point]:

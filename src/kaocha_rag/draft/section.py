@@ -67,7 +67,7 @@ def draft_section(section: str, topic: str, *, index: Index, model=None, k: int 
     from the passages whose role fits the section; with an LLM, the same evidence as prose."""
     settings = llm_mod.budget(settings or index.settings)
     name = section_name(section)
-    if not index.documents():
+    if index.empty():
         return Outline(f"{section}（{topic}）", [], [], False, [EMPTY_LIBRARY])
     t = understand_topic(topic, index)
     hits = section_hits(t, index, name, k)

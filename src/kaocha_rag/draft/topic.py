@@ -57,7 +57,7 @@ GROUND_MIN = 0.3  # share of the request the best passage must hold for a reques
 ON_PART = 0.45  # share of one thing of several the request names ("A与B", "A、B") a sentence must hold,
 # its head noun included
 NEAR_DUP = 0.6  # share of a point's character 3-grams found in an earlier point: the same fact
-COVERED = 0.8  # share of a point's character 3-grams found in the earlier points together: nothing new
+COVERED = 0.8  # share of a point's character 3-grams found in the outline's other points together: nothing new
 
 
 # a compound of two words said in its two halves ("转型升级" in "…推进其产业升级和社会结构转型"): the

@@ -88,6 +88,11 @@ class Index:
     def documents(self) -> list[dict]:
         return self.manifest.documents()
 
+    def empty(self) -> bool:
+        """Nothing ingested: one indexed row lookup, cheap enough for every question (documents() counts
+        every chunk)."""
+        return self.manifest.empty()
+
     def sources(self) -> list[dict]:
         """One row per indexed file: its name (``source``) and where it was read from (``path``)."""
         return self.manifest.sources()

@@ -130,6 +130,9 @@ class Manifest:
         cur = self.db.execute("SELECT source, key, size, added, path, encoding FROM files ORDER BY source")
         return [dict(zip(("source", "key", "size", "added", "path", "encoding"), r)) for r in cur]
 
+    def empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM docs LIMIT 1").fetchone() is None
+
     def documents(self) -> list[dict]:
         cur = self.db.execute(
             "SELECT d.doc_id, d.source, d.title, d.duplicate_of, COUNT(c.chunk_id) FROM docs d "
